@@ -1,0 +1,43 @@
+package io.sluice.node;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.function.LongSupplier;
+
+/**
+ * Refuses writes while the data directory's free space is under a floor, before the disk is
+ * actually full: a full disk under RocksDB or the Raft log would stop the node for everyone.
+ * Reads are never refused. Thread-safe.
+ */
+public final class DiskGuard {
+  private final long freeBytesMin;
+  private final LongSupplier freeBytes;
+
+  public DiskGuard(long freeBytesMin, LongSupplier freeBytes) {
+    this.freeBytesMin = freeBytesMin;
+    this.freeBytes = freeBytes;
+  }
+
+  /** Free space of the file store holding {@code dir}. */
+  public static LongSupplier usableSpaceOf(Path dir) {
+    return () -> {
+      try {
+        return Files.getFileStore(dir).getUsableSpace();
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    };
+  }
+
+  /** Null when writes may go ahead, otherwise why not. */
+  public String refusal() {
+    long free = freeBytes.getAsLong();
+    if (free < freeBytesMin) {
+      return "disk nearly full: " + free + " bytes free in the data directory, below disk.free.bytes.min "
+          + freeBytesMin + "; writes are refused until space is freed, reads still work";
+    }
+    return null;
+  }
+}

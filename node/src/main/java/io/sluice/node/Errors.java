@@ -1,0 +1,56 @@
+package io.sluice.node;
+
+import com.google.protobuf.Any;
+import com.google.rpc.ErrorInfo;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.protobuf.StatusProto;
+import io.sluice.api.v1.ErrorReason;
+import io.sluice.protocol.SluiceErrors;
+import java.util.Map;
+
+/**
+ * Builds gRPC errors in the shape every client relies on: a status code per Google's API
+ * conventions, a message a person can act on, and a google.rpc.ErrorInfo with the reason and
+ * what is known about the write ({@code write_outcome}).
+ */
+final class Errors {
+  private Errors() {}
+
+  static Status.Code codeOf(ErrorReason reason) {
+    return switch (reason) {
+      case NOT_LEADER -> Status.Code.FAILED_PRECONDITION;
+      case NO_LEADER, COMMIT_TIMEOUT, NODE_NOT_READY -> Status.Code.UNAVAILABLE;
+      case UNKNOWN_TOPIC -> Status.Code.NOT_FOUND;
+      case TOPIC_EXISTS -> Status.Code.ALREADY_EXISTS;
+      case DISK_FULL, TOO_MANY_REQUESTS -> Status.Code.RESOURCE_EXHAUSTED;
+      case OFFSET_OUT_OF_RANGE -> Status.Code.OUT_OF_RANGE;
+      case INVALID_TOPIC_NAME, INVALID_PARTITION_COUNT, UNKNOWN_PARTITION, INVALID_OFFSET, CORRUPT_BATCH,
+          RECORD_TOO_LARGE, INVALID_REQUEST, ERROR_REASON_UNSPECIFIED, UNRECOGNIZED -> Status.Code.INVALID_ARGUMENT;
+    };
+  }
+
+  /** An error for a request that changed nothing (rejected, or a read). */
+  static StatusRuntimeException notWritten(ErrorReason reason, String message) {
+    return of(reason, message, Map.of(SluiceErrors.WRITE_OUTCOME, SluiceErrors.NOT_WRITTEN));
+  }
+
+  /** An error for a write that may or may not have been committed. */
+  static StatusRuntimeException indeterminate(ErrorReason reason, String message) {
+    return of(reason, message, Map.of(SluiceErrors.WRITE_OUTCOME, SluiceErrors.UNKNOWN));
+  }
+
+  static StatusRuntimeException of(ErrorReason reason, String message, Map<String, String> metadata) {
+    ErrorInfo info = ErrorInfo.newBuilder()
+        .setReason(reason.name())
+        .setDomain(SluiceErrors.DOMAIN)
+        .putAllMetadata(metadata)
+        .build();
+    com.google.rpc.Status status = com.google.rpc.Status.newBuilder()
+        .setCode(codeOf(reason).value())
+        .setMessage(message)
+        .addDetails(Any.pack(info))
+        .build();
+    return StatusProto.toStatusRuntimeException(status);
+  }
+}

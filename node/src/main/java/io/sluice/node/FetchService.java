@@ -1,0 +1,138 @@
+package io.sluice.node;
+
+import com.google.protobuf.UnsafeByteOperations;
+import io.grpc.stub.ServerCallStreamObserver;
+import io.grpc.stub.StreamObserver;
+import io.sluice.api.v1.ErrorReason;
+import io.sluice.api.v1.FetchRequest;
+import io.sluice.api.v1.FetchResponse;
+import io.sluice.api.v1.FetchServiceGrpc;
+import io.sluice.api.v1.PartitionData;
+import io.sluice.api.v1.PartitionFetch;
+import io.sluice.internal.v1.TopicState;
+import io.sluice.protocol.SluiceErrors;
+import io.sluice.statemachine.LogCore;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Fetch: reads whole batches from this node's applied (hence committed) state. Any node serves.
+ * With {@code max_wait_ms}, waits for an append when there is nothing to return, without holding
+ * a thread while it waits.
+ */
+final class FetchService extends FetchServiceGrpc.FetchServiceImplBase {
+  private static final int PARTITION_BYTES_DEFAULT = 1 << 20;
+
+  private final SluiceNode node;
+  private final int bytesMax;
+  private final long waitMaxMs;
+  /** Re-reads after a wake-up run here, never on the applying thread. Bounded: 2 threads. */
+  private final ExecutorService rereads = Executors.newFixedThreadPool(2, r -> {
+    Thread t = new Thread(r, "sluice-fetch-reread");
+    t.setDaemon(true);
+    return t;
+  });
+
+  FetchService(SluiceNode node) {
+    this.node = node;
+    this.bytesMax = node.config().getInt(NodeConfig.FETCH_BYTES_MAX);
+    this.waitMaxMs = node.config().getLong(NodeConfig.FETCH_WAIT_MAX_MS);
+  }
+
+  @Override
+  public void fetch(FetchRequest request, StreamObserver<FetchResponse> observer) {
+    try {
+      validate(request);
+    } catch (RuntimeException e) {
+      Replies.fail(observer, e);
+      return;
+    }
+    long waitMs = Math.min(Math.max(request.getMaxWaitMs(), 0), waitMaxMs);
+    long deadlineNanos = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(waitMs);
+    attempt(request, observer, deadlineNanos);
+  }
+
+  private void attempt(FetchRequest request, StreamObserver<FetchResponse> observer, long deadlineNanos) {
+    if (observer instanceof ServerCallStreamObserver<?> s && s.isCancelled()) {
+      return;
+    }
+    try {
+      CompletableFuture<Void> appended = node.appendSignal().next();
+      FetchResponse response = read(request);
+      long remainingNanos = deadlineNanos - System.nanoTime();
+      boolean any = response.getPartitionsList().stream().anyMatch(p -> p.getBatchesCount() > 0);
+      if (any || remainingNanos <= 0) {
+        Replies.complete(observer, response, null);
+        return;
+      }
+      CompletableFuture<Void> timeout = new CompletableFuture<Void>()
+          .completeOnTimeout(null, remainingNanos, TimeUnit.NANOSECONDS);
+      appended.applyToEitherAsync(timeout, v -> v, rereads)
+          .thenRun(() -> attempt(request, observer, deadlineNanos));
+    } catch (RuntimeException e) {
+      Replies.fail(observer, e);
+    }
+  }
+
+  private void validate(FetchRequest request) {
+    if (request.getPartitionsCount() == 0) {
+      throw Errors.notWritten(ErrorReason.INVALID_REQUEST, "fetch names no partitions");
+    }
+    for (PartitionFetch p : request.getPartitionsList()) {
+      TopicState t = topic(p.getTopic());
+      if (p.getPartition() < 0 || p.getPartition() >= t.getPartitions()) {
+        throw Errors.notWritten(ErrorReason.UNKNOWN_PARTITION, "topic '" + p.getTopic() + "' has no partition "
+            + p.getPartition() + " (partitions: " + t.getPartitions() + ")");
+      }
+      if (p.getOffset() < 0) {
+        throw Errors.notWritten(ErrorReason.INVALID_OFFSET, "offset " + p.getOffset() + " for " + p.getTopic()
+            + "-" + p.getPartition() + " is negative");
+      }
+    }
+  }
+
+  private TopicState topic(String name) {
+    Optional<TopicState> t = node.core().topic(name);
+    if (t.isEmpty()) {
+      throw Errors.notWritten(ErrorReason.UNKNOWN_TOPIC, "topic '" + name + "' does not exist");
+    }
+    return t.get();
+  }
+
+  private FetchResponse read(FetchRequest request) {
+    int budget = request.getMaxBytes() > 0 ? Math.min(request.getMaxBytes(), bytesMax) : bytesMax;
+    FetchResponse.Builder response = FetchResponse.newBuilder();
+    for (PartitionFetch p : request.getPartitionsList()) {
+      int partitionMax = p.getMaxBytes() > 0 ? p.getMaxBytes() : PARTITION_BYTES_DEFAULT;
+      LogCore.ReadResult r;
+      try {
+        // Past the budget we still report offsets, with no batches.
+        r = node.core().read(p.getTopic(), p.getPartition(), p.getOffset(),
+            budget <= 0 ? 0 : Math.min(partitionMax, budget));
+      } catch (IllegalArgumentException e) {
+        throw Errors.notWritten(ErrorReason.UNKNOWN_TOPIC, "topic '" + p.getTopic() + "' partition "
+            + p.getPartition() + " no longer exists");
+      }
+      if (p.getOffset() < r.logStartOffset()) {
+        throw Errors.of(ErrorReason.OFFSET_OUT_OF_RANGE, "offset " + p.getOffset() + " of " + p.getTopic() + "-"
+            + p.getPartition() + " is below the log start offset " + r.logStartOffset(),
+            Map.of(SluiceErrors.END_OFFSET, Long.toString(r.endOffset())));
+      }
+      PartitionData.Builder data = PartitionData.newBuilder()
+          .setTopic(p.getTopic()).setPartition(p.getPartition())
+          .setLogStartOffset(r.logStartOffset()).setEndOffset(r.endOffset());
+      if (budget > 0) {
+        for (byte[] batch : r.batches()) {
+          data.addBatches(UnsafeByteOperations.unsafeWrap(batch));
+          budget -= batch.length;
+        }
+      }
+      response.addPartitions(data);
+    }
+    return response.build();
+  }
+}

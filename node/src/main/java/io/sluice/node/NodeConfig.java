@@ -1,0 +1,244 @@
+package io.sluice.node;
+
+import io.sluice.statemachine.Limits;
+import java.io.IOException;
+import java.io.Reader;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+
+/**
+ * Every node configuration key, once: name, default, unit and documentation. The README's
+ * configuration table is generated from {@link #KEYS} ({@link #markdownTable()}) and a test keeps
+ * the two equal. Values come from a properties file ({@code --config}) and are overridden by flags.
+ *
+ * <p>Immutable once built; thread-safe.
+ */
+public final class NodeConfig {
+
+  /** One documented key. {@code defaultValue} null means required. */
+  public record Key(String name, String defaultValue, String unit, String doc) {}
+
+  private static final Map<String, Key> REGISTRY = new LinkedHashMap<>();
+
+  private static Key key(String name, String defaultValue, String unit, String doc) {
+    Key k = new Key(name, defaultValue, unit, doc);
+    REGISTRY.put(name, k);
+    return k;
+  }
+
+  public static final Key NODE_ID = key("node.id", null, "",
+      "This node's id; must be one of the ids in `peers`.");
+  public static final Key CLUSTER_ID = key("cluster.id", "sluice", "",
+      "Cluster name; the Raft group id is derived from it. Every node of a cluster uses the same value.");
+  public static final Key DATA_DIR = key("data.dir", null, "",
+      "Directory for the Raft log, snapshots and the RocksDB state.");
+  public static final Key LISTEN = key("listen", "127.0.0.1:7070", "host:port",
+      "Address of the client gRPC API.");
+  public static final Key ADVERTISED_LISTEN = key("advertised.listen", "", "host:port",
+      "Client address other nodes hand to clients (empty: same as `listen`).");
+  public static final Key RAFT_LISTEN = key("raft.listen", "127.0.0.1:7170", "host:port",
+      "Address of the Raft (peer) endpoint; must match this node's entry in `peers`.");
+  public static final Key PEERS = key("peers", null, "id=host:port,…",
+      "Every member of the Raft group with its Raft address, this node included.");
+  public static final Key RECORD_BYTES_MAX = key("record.bytes.max", "1048576", "bytes",
+      "Largest encoded record accepted.");
+  public static final Key BATCH_BYTES_MAX = key("batch.bytes.max", "1048576", "bytes",
+      "Largest record batch accepted.");
+  public static final Key REQUEST_BYTES_MAX = key("request.bytes.max", "8388608", "bytes",
+      "Largest produce request (all of its batches) accepted.");
+  public static final Key TOPIC_PARTITIONS_MAX = key("topic.partitions.max", "1000", "partitions",
+      "Most partitions one topic may have.");
+  public static final Key COMMIT_TIMEOUT_MS = key("commit.timeout.ms", "10000", "ms",
+      "How long a write waits for Raft commit before failing with UNAVAILABLE (outcome unknown).");
+  public static final Key PENDING_WRITES_MAX = key("pending.writes.max", "1024", "requests",
+      "Writes waiting for commit on this node before new ones get RESOURCE_EXHAUSTED.");
+  public static final Key FETCH_WAIT_MAX_MS = key("fetch.wait.max.ms", "30000", "ms",
+      "Longest a fetch may wait (long poll) for new records.");
+  public static final Key FETCH_BYTES_MAX = key("fetch.bytes.max", "8388608", "bytes",
+      "Largest fetch response; requests asking for more are capped.");
+  public static final Key DISK_FREE_BYTES_MIN = key("disk.free.bytes.min", "104857600", "bytes",
+      "Below this much free space in `data.dir` the node refuses writes (RESOURCE_EXHAUSTED) and keeps serving reads.");
+  public static final Key ELECTION_TIMEOUT_MIN_MS = key("raft.election.timeout.min.ms", "1000", "ms",
+      "Lower bound of the randomized Raft election timeout.");
+  public static final Key ELECTION_TIMEOUT_MAX_MS = key("raft.election.timeout.max.ms", "2000", "ms",
+      "Upper bound of the randomized Raft election timeout.");
+  public static final Key SNAPSHOT_THRESHOLD_ENTRIES = key("raft.snapshot.threshold.entries", "20000", "entries",
+      "Take a snapshot after this many applied entries; the Raft log is then purged up to it.");
+  public static final Key SNAPSHOTS_RETAINED = key("raft.snapshots.retained", "2", "snapshots",
+      "Snapshots kept on disk.");
+  public static final Key LOG_SEGMENT_BYTES_MAX = key("raft.log.segment.bytes.max", "33554432", "bytes",
+      "Size at which a Raft log segment is closed; purging removes whole segments.");
+  public static final Key LOG_PURGE_GAP_ENTRIES = key("raft.log.purge.gap.entries", "1024", "entries",
+      "Purge the Raft log only when at least this many entries can go.");
+
+  private final Map<String, String> values;
+
+  private NodeConfig(Map<String, String> values) {
+    this.values = Collections.unmodifiableMap(values);
+  }
+
+  public static List<Key> keys() {
+    return List.copyOf(REGISTRY.values());
+  }
+
+  /** Builds a config from an optional properties file, then {@code overrides} (e.g. flags). */
+  public static NodeConfig load(Path propertiesFile, Map<String, String> overrides) throws IOException {
+    Map<String, String> values = new LinkedHashMap<>();
+    if (propertiesFile != null) {
+      Properties p = new Properties();
+      try (Reader r = Files.newBufferedReader(propertiesFile)) {
+        p.load(r);
+      }
+      for (String name : p.stringPropertyNames()) {
+        values.put(name, p.getProperty(name).trim());
+      }
+    }
+    values.putAll(overrides);
+    return of(values);
+  }
+
+  /** Validates names and required keys; unknown keys are an error (a typo must not pass silently). */
+  public static NodeConfig of(Map<String, String> given) {
+    Map<String, String> values = new LinkedHashMap<>();
+    List<String> problems = new ArrayList<>();
+    for (Map.Entry<String, String> e : given.entrySet()) {
+      if (!REGISTRY.containsKey(e.getKey())) {
+        problems.add("unknown configuration key '" + e.getKey() + "'");
+      } else if (e.getValue() != null) {
+        values.put(e.getKey(), e.getValue());
+      }
+    }
+    for (Key k : REGISTRY.values()) {
+      if (!values.containsKey(k.name())) {
+        if (k.defaultValue() == null) {
+          problems.add("missing required configuration '" + k.name() + "'");
+        } else {
+          values.put(k.name(), k.defaultValue());
+        }
+      }
+    }
+    if (!problems.isEmpty()) {
+      throw new IllegalArgumentException(String.join("; ", problems));
+    }
+    NodeConfig config = new NodeConfig(values);
+    config.validate();
+    return config;
+  }
+
+  private void validate() {
+    for (Key k : List.of(RECORD_BYTES_MAX, BATCH_BYTES_MAX, REQUEST_BYTES_MAX, TOPIC_PARTITIONS_MAX,
+        COMMIT_TIMEOUT_MS, PENDING_WRITES_MAX, FETCH_WAIT_MAX_MS, FETCH_BYTES_MAX, ELECTION_TIMEOUT_MIN_MS,
+        ELECTION_TIMEOUT_MAX_MS, SNAPSHOT_THRESHOLD_ENTRIES, SNAPSHOTS_RETAINED, LOG_SEGMENT_BYTES_MAX)) {
+      if (getLong(k) <= 0) {
+        throw new IllegalArgumentException(k.name() + " must be positive, got " + get(k));
+      }
+    }
+    getLong(DISK_FREE_BYTES_MIN);
+    getLong(LOG_PURGE_GAP_ENTRIES);
+    if (getLong(ELECTION_TIMEOUT_MAX_MS) <= getLong(ELECTION_TIMEOUT_MIN_MS)) {
+      throw new IllegalArgumentException("raft.election.timeout.max.ms must be above raft.election.timeout.min.ms");
+    }
+    HostPort.parse(get(LISTEN), LISTEN.name());
+    HostPort.parse(get(RAFT_LISTEN), RAFT_LISTEN.name());
+    if (!get(ADVERTISED_LISTEN).isEmpty()) {
+      HostPort.parse(get(ADVERTISED_LISTEN), ADVERTISED_LISTEN.name());
+    }
+    Map<String, HostPort> peers = peers();
+    if (!peers.containsKey(nodeId())) {
+      throw new IllegalArgumentException("node.id '" + nodeId() + "' is not among peers " + peers.keySet());
+    }
+    if (!peers.get(nodeId()).equals(raftListen())) {
+      throw new IllegalArgumentException("peers gives " + nodeId() + " the Raft address " + peers.get(nodeId())
+          + " but raft.listen is " + raftListen());
+    }
+  }
+
+  public String get(Key key) {
+    return values.get(key.name());
+  }
+
+  public long getLong(Key key) {
+    try {
+      return Long.parseLong(get(key));
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException(key.name() + " must be a number (" + key.unit() + "), got '" + get(key) + "'");
+    }
+  }
+
+  public int getInt(Key key) {
+    long v = getLong(key);
+    if (v > Integer.MAX_VALUE) {
+      throw new IllegalArgumentException(key.name() + " is too large: " + v);
+    }
+    return (int) v;
+  }
+
+  public String nodeId() {
+    return get(NODE_ID);
+  }
+
+  public String clusterId() {
+    return get(CLUSTER_ID);
+  }
+
+  public Path dataDir() {
+    return Path.of(get(DATA_DIR));
+  }
+
+  public HostPort listen() {
+    return HostPort.parse(get(LISTEN), LISTEN.name());
+  }
+
+  public HostPort advertisedListen() {
+    String a = get(ADVERTISED_LISTEN);
+    return a.isEmpty() ? listen() : HostPort.parse(a, ADVERTISED_LISTEN.name());
+  }
+
+  public HostPort raftListen() {
+    return HostPort.parse(get(RAFT_LISTEN), RAFT_LISTEN.name());
+  }
+
+  /** Peers in the order given. */
+  public Map<String, HostPort> peers() {
+    Map<String, HostPort> peers = new LinkedHashMap<>();
+    for (String part : get(PEERS).split(",")) {
+      String p = part.trim();
+      int eq = p.indexOf('=');
+      if (eq <= 0 || eq == p.length() - 1) {
+        throw new IllegalArgumentException("peers entry '" + p + "' is not id=host:port");
+      }
+      String id = p.substring(0, eq);
+      if (peers.put(id, HostPort.parse(p.substring(eq + 1), "peers entry " + id)) != null) {
+        throw new IllegalArgumentException("peers names '" + id + "' twice");
+      }
+    }
+    return peers;
+  }
+
+  public Limits limits() {
+    return new Limits(getInt(RECORD_BYTES_MAX), getInt(BATCH_BYTES_MAX), getInt(REQUEST_BYTES_MAX),
+        getInt(TOPIC_PARTITIONS_MAX));
+  }
+
+  /** Every effective value, for logging at start. */
+  public Map<String, String> values() {
+    return values;
+  }
+
+  /** The README's configuration table. */
+  public static String markdownTable() {
+    StringBuilder sb = new StringBuilder("| key | default | unit | meaning |\n|---|---|---|---|\n");
+    for (Key k : REGISTRY.values()) {
+      sb.append("| `").append(k.name()).append("` | ")
+          .append(k.defaultValue() == null ? "(required)" : k.defaultValue().isEmpty() ? "(empty)" : "`" + k.defaultValue() + "`")
+          .append(" | ").append(k.unit()).append(" | ").append(k.doc().replace("|", "\\|")).append(" |\n");
+    }
+    return sb.toString();
+  }
+}

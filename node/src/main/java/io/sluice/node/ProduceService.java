@@ -1,0 +1,57 @@
+package io.sluice.node;
+
+import io.grpc.stub.StreamObserver;
+import io.sluice.api.v1.PartitionBatch;
+import io.sluice.api.v1.PartitionResult;
+import io.sluice.api.v1.ProduceRequest;
+import io.sluice.api.v1.ProduceResponse;
+import io.sluice.api.v1.ProduceServiceGrpc;
+import io.sluice.internal.v1.Append;
+import io.sluice.internal.v1.AppendBatch;
+import io.sluice.internal.v1.AppendResult;
+import io.sluice.internal.v1.Command;
+
+/**
+ * Produce: one request becomes one Raft entry (all batches or none). The leader stamps its time;
+ * the state machine's startTransaction validates CRCs and limits before the entry is proposed.
+ * Batches travel as opaque bytes from the request into the command: no per-record work here.
+ */
+final class ProduceService extends ProduceServiceGrpc.ProduceServiceImplBase {
+  private final SluiceNode node;
+
+  ProduceService(SluiceNode node) {
+    this.node = node;
+  }
+
+  @Override
+  public void produce(ProduceRequest request, StreamObserver<ProduceResponse> observer) {
+    Append.Builder append = Append.newBuilder();
+    for (PartitionBatch b : request.getBatchesList()) {
+      append.addBatches(AppendBatch.newBuilder()
+          .setTopic(b.getTopic()).setPartition(b.getPartition()).setRecords(b.getRecords()));
+    }
+    Command command = Command.newBuilder().setTimestampMs(System.currentTimeMillis()).setAppend(append).build();
+    node.proposer().propose(command).whenComplete((outcome, error) -> {
+      if (error != null) {
+        Replies.fail(observer, error);
+      } else if (outcome.result().hasError()) {
+        Replies.fail(observer, Replies.fromCommandError(outcome.result().getError()));
+      } else {
+        Replies.complete(observer, response(request, outcome.result().getAppend(), outcome.raftIndex()), null);
+      }
+    });
+  }
+
+  private static ProduceResponse response(ProduceRequest request, AppendResult result, long raftIndex) {
+    ProduceResponse.Builder response = ProduceResponse.newBuilder().setCommitIndex(raftIndex);
+    for (int i = 0; i < request.getBatchesCount(); i++) {
+      PartitionBatch b = request.getBatches(i);
+      response.addResults(PartitionResult.newBuilder()
+          .setTopic(b.getTopic())
+          .setPartition(b.getPartition())
+          .setBaseOffset(result.getBaseOffsets(i))
+          .setLogAppendTimeMs(result.getLogAppendTimeMs()));
+    }
+    return response.build();
+  }
+}

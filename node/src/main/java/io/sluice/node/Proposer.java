@@ -1,0 +1,134 @@
+package io.sluice.node;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+import io.grpc.StatusRuntimeException;
+import io.sluice.api.v1.ErrorReason;
+import io.sluice.internal.v1.Command;
+import io.sluice.internal.v1.CommandResult;
+import io.sluice.statemachine.CommandRejectedException;
+import java.io.IOException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
+import org.apache.ratis.protocol.ClientId;
+import org.apache.ratis.protocol.Message;
+import org.apache.ratis.protocol.RaftClientReply;
+import org.apache.ratis.protocol.RaftClientRequest;
+import org.apache.ratis.protocol.exceptions.LeaderNotReadyException;
+import org.apache.ratis.protocol.exceptions.NotLeaderException;
+import org.apache.ratis.protocol.exceptions.ResourceUnavailableException;
+import org.apache.ratis.protocol.exceptions.StateMachineException;
+import org.apache.ratis.server.RaftServer;
+import org.apache.ratis.thirdparty.com.google.protobuf.UnsafeByteOperations;
+
+/**
+ * Proposes commands to the local Ratis server in-process (no network hop) and turns the outcome
+ * into a {@link CommandResult} or a gRPC error that says what is known:
+ * rejected before the log (NOT_WRITTEN) or possibly committed (UNKNOWN).
+ *
+ * <p>Thread-safe. The number of writes waiting for commit is bounded ({@code pending.writes.max}).
+ */
+final class Proposer {
+  /** A successful proposal: the result of applying it and the Raft index it committed at. */
+  record Outcome(CommandResult result, long raftIndex) {}
+
+  private final SluiceNode node;
+  private final ClientId clientId = ClientId.randomId();
+  private final AtomicLong callIds = new AtomicLong();
+  private final long commitTimeoutMs;
+  private final Semaphore pending;
+
+  Proposer(SluiceNode node, long commitTimeoutMs, int pendingMax) {
+    this.node = node;
+    this.commitTimeoutMs = commitTimeoutMs;
+    this.pending = new Semaphore(pendingMax);
+  }
+
+  /**
+   * Proposes {@code command} if this node is the leader. The future fails with a
+   * {@link StatusRuntimeException} built by {@link Errors}.
+   */
+  CompletableFuture<Outcome> propose(Command command) {
+    StatusRuntimeException refusal = node.writeRefusal();
+    if (refusal != null) {
+      return CompletableFuture.failedFuture(refusal);
+    }
+    if (!pending.tryAcquire()) {
+      return CompletableFuture.failedFuture(Errors.notWritten(ErrorReason.TOO_MANY_REQUESTS,
+          "too many writes waiting for commit on " + node.id() + "; retry later"));
+    }
+    RaftServer server = node.raftServer();
+    RaftClientRequest request = RaftClientRequest.newBuilder()
+        .setClientId(clientId)
+        .setServerId(server.getId())
+        .setGroupId(node.groupId())
+        .setCallId(callIds.incrementAndGet())
+        .setMessage(Message.valueOf(UnsafeByteOperations.unsafeWrap(command.toByteArray())))
+        .setType(RaftClientRequest.writeRequestType())
+        .build();
+    CompletableFuture<RaftClientReply> submitted;
+    try {
+      submitted = server.submitClientRequestAsync(request);
+    } catch (IOException e) {
+      pending.release();
+      return CompletableFuture.failedFuture(Errors.notWritten(ErrorReason.NODE_NOT_READY,
+          "node " + node.id() + " cannot take writes: " + e.getMessage()));
+    }
+    return submitted
+        .orTimeout(commitTimeoutMs, TimeUnit.MILLISECONDS)
+        .handle((reply, error) -> {
+          pending.release();
+          if (error != null) {
+            throw new CompletionException(translate(unwrap(error)));
+          }
+          return toOutcome(reply);
+        });
+  }
+
+  private Outcome toOutcome(RaftClientReply reply) {
+    if (reply.isSuccess()) {
+      try {
+        CommandResult result = CommandResult.parseFrom(reply.getMessage().getContent().asReadOnlyByteBuffer());
+        return new Outcome(result, reply.getLogIndex());
+      } catch (InvalidProtocolBufferException e) {
+        throw new IllegalStateException("state machine replied with an unreadable result", e);
+      }
+    }
+    throw new CompletionException(translate(reply.getException()));
+  }
+
+  private StatusRuntimeException translate(Throwable e) {
+    if (e instanceof StateMachineException && e.getCause() instanceof CommandRejectedException r) {
+      return Errors.notWritten(r.reason(), r.getMessage());
+    }
+    if (e instanceof NotLeaderException) {
+      // We checked leadership before submitting; losing it now may happen with the entry already
+      // in the log, so the outcome is not known.
+      return Errors.indeterminate(ErrorReason.COMMIT_TIMEOUT,
+          "leadership changed while the write was in flight on " + node.id() + "; it may or may not be committed");
+    }
+    if (e instanceof LeaderNotReadyException) {
+      return Errors.notWritten(ErrorReason.NO_LEADER, "leader " + node.id() + " is not ready yet; retry");
+    }
+    if (e instanceof ResourceUnavailableException) {
+      return Errors.notWritten(ErrorReason.TOO_MANY_REQUESTS, "Raft write queue on " + node.id()
+          + " is full: " + e.getMessage());
+    }
+    if (e instanceof TimeoutException) {
+      return Errors.indeterminate(ErrorReason.COMMIT_TIMEOUT, "not committed within " + commitTimeoutMs
+          + " ms (is a majority of the cluster down?); the write may or may not be committed");
+    }
+    return Errors.indeterminate(ErrorReason.COMMIT_TIMEOUT, "write failed on " + node.id() + ": " + e
+        + "; it may or may not be committed");
+  }
+
+  private static Throwable unwrap(Throwable t) {
+    while (t instanceof CompletionException && t.getCause() != null) {
+      t = t.getCause();
+    }
+    return t;
+  }
+}

@@ -1,0 +1,98 @@
+package io.sluice.node;
+
+import io.grpc.stub.StreamObserver;
+import io.sluice.api.v1.CreateTopicRequest;
+import io.sluice.api.v1.CreateTopicResponse;
+import io.sluice.api.v1.DeleteTopicRequest;
+import io.sluice.api.v1.DeleteTopicResponse;
+import io.sluice.api.v1.DescribeTopicRequest;
+import io.sluice.api.v1.ErrorReason;
+import io.sluice.api.v1.ListTopicsRequest;
+import io.sluice.api.v1.ListTopicsResponse;
+import io.sluice.api.v1.PartitionDescription;
+import io.sluice.api.v1.TopicDescription;
+import io.sluice.api.v1.TopicServiceGrpc;
+import io.sluice.internal.v1.Command;
+import io.sluice.internal.v1.CreateTopic;
+import io.sluice.internal.v1.DeleteTopic;
+import io.sluice.internal.v1.PartitionState;
+import io.sluice.internal.v1.TopicState;
+import io.sluice.statemachine.LogCore;
+import java.util.List;
+
+/** Topic administration: create and delete go through Raft; list and describe read local state. */
+final class TopicService extends TopicServiceGrpc.TopicServiceImplBase {
+  private final SluiceNode node;
+
+  TopicService(SluiceNode node) {
+    this.node = node;
+  }
+
+  @Override
+  public void createTopic(CreateTopicRequest request, StreamObserver<CreateTopicResponse> observer) {
+    Command command = Command.newBuilder().setTimestampMs(System.currentTimeMillis())
+        .setCreateTopic(CreateTopic.newBuilder().setName(request.getName()).setPartitions(request.getPartitions()))
+        .build();
+    node.proposer().propose(command).whenComplete((outcome, error) -> {
+      if (error != null) {
+        Replies.fail(observer, error);
+      } else if (outcome.result().hasError()) {
+        Replies.fail(observer, Replies.fromCommandError(outcome.result().getError()));
+      } else {
+        TopicState t = outcome.result().getTopic();
+        List<PartitionState> fresh = java.util.Collections.nCopies(t.getPartitions(), PartitionState.getDefaultInstance());
+        Replies.complete(observer, CreateTopicResponse.newBuilder()
+            .setTopic(describe(new LogCore.TopicView(t, fresh))).build(), null);
+      }
+    });
+  }
+
+  @Override
+  public void deleteTopic(DeleteTopicRequest request, StreamObserver<DeleteTopicResponse> observer) {
+    Command command = Command.newBuilder().setTimestampMs(System.currentTimeMillis())
+        .setDeleteTopic(DeleteTopic.newBuilder().setName(request.getName()))
+        .build();
+    node.proposer().propose(command).whenComplete((outcome, error) -> {
+      if (error != null) {
+        Replies.fail(observer, error);
+      } else if (outcome.result().hasError()) {
+        Replies.fail(observer, Replies.fromCommandError(outcome.result().getError()));
+      } else {
+        Replies.complete(observer, DeleteTopicResponse.getDefaultInstance(), null);
+      }
+    });
+  }
+
+  @Override
+  public void listTopics(ListTopicsRequest request, StreamObserver<ListTopicsResponse> observer) {
+    ListTopicsResponse.Builder response = ListTopicsResponse.newBuilder();
+    for (LogCore.TopicView v : node.core().topicViews()) {
+      response.addTopics(describe(v));
+    }
+    Replies.complete(observer, response.build(), null);
+  }
+
+  @Override
+  public void describeTopic(DescribeTopicRequest request, StreamObserver<TopicDescription> observer) {
+    node.core().topicView(request.getName()).ifPresentOrElse(
+        v -> Replies.complete(observer, describe(v), null),
+        () -> Replies.fail(observer, Errors.notWritten(ErrorReason.UNKNOWN_TOPIC,
+            "topic '" + request.getName() + "' does not exist")));
+  }
+
+  static TopicDescription describe(LogCore.TopicView v) {
+    TopicDescription.Builder d = TopicDescription.newBuilder()
+        .setName(v.topic().getName())
+        .setTopicId(v.topic().getTopicId())
+        .setCreatedTimeMs(v.topic().getCreatedTimeMs());
+    for (int p = 0; p < v.partitions().size(); p++) {
+      PartitionState s = v.partitions().get(p);
+      d.addPartitions(PartitionDescription.newBuilder()
+          .setPartition(p)
+          .setLogStartOffset(s.getLogStartOffset())
+          .setEndOffset(s.getNextOffset())
+          .setBatchCount(s.getBatchCount()));
+    }
+    return d.build();
+  }
+}

@@ -1,0 +1,101 @@
+package io.sluice.statemachine;
+
+import io.sluice.api.v1.ErrorReason;
+import io.sluice.internal.v1.AppendBatch;
+import io.sluice.internal.v1.Command;
+import io.sluice.internal.v1.TopicState;
+import io.sluice.protocol.CorruptBatchException;
+import io.sluice.protocol.RecordBatch;
+import io.sluice.protocol.RecordTooLargeException;
+import io.sluice.protocol.TopicNames;
+import java.util.HashSet;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * Checks a command on the leader before it is proposed (Ratis's startTransaction), so that apply
+ * can trust what is in the log. Checks against the leader's applied state are advisory: apply
+ * re-checks topic existence deterministically, since entries ahead of this one may change it.
+ *
+ * <p>Thread-safe (stateless apart from its immutable limits).
+ */
+public final class CommandValidator {
+  private final Limits limits;
+
+  public CommandValidator(Limits limits) {
+    this.limits = limits;
+  }
+
+  public Limits limits() {
+    return limits;
+  }
+
+  /** Throws {@link CommandRejectedException} saying what is wrong, or returns normally. */
+  public void validate(Command command, int commandBytes, LogCore core) throws CommandRejectedException {
+    if (commandBytes > limits.requestBytesMax()) {
+      throw new CommandRejectedException(ErrorReason.RECORD_TOO_LARGE, "request of " + commandBytes
+          + " bytes is over the maximum of " + limits.requestBytesMax());
+    }
+    switch (command.getKindCase()) {
+      case CREATE_TOPIC -> {
+        checkName(command.getCreateTopic().getName());
+        int partitions = command.getCreateTopic().getPartitions();
+        if (partitions < 1 || partitions > limits.partitionsMax()) {
+          throw new CommandRejectedException(ErrorReason.INVALID_PARTITION_COUNT, "partition count " + partitions
+              + " is outside 1.." + limits.partitionsMax());
+        }
+      }
+      case DELETE_TOPIC -> checkName(command.getDeleteTopic().getName());
+      case APPEND -> validateAppend(command, core);
+      case REGISTER_NODE -> {
+        if (command.getRegisterNode().getNodeId().isEmpty()) {
+          throw new CommandRejectedException(ErrorReason.INVALID_REQUEST, "node id is empty");
+        }
+      }
+      case KIND_NOT_SET -> throw new CommandRejectedException(ErrorReason.INVALID_REQUEST, "command has no kind");
+    }
+  }
+
+  private void validateAppend(Command command, LogCore core) throws CommandRejectedException {
+    if (command.getAppend().getBatchesCount() == 0) {
+      throw new CommandRejectedException(ErrorReason.INVALID_REQUEST, "produce request carries no batches");
+    }
+    Set<String> seen = new HashSet<>();
+    for (AppendBatch b : command.getAppend().getBatchesList()) {
+      checkName(b.getTopic());
+      Optional<TopicState> topic = core.topic(b.getTopic());
+      if (topic.isEmpty()) {
+        throw new CommandRejectedException(ErrorReason.UNKNOWN_TOPIC, "topic '" + b.getTopic() + "' does not exist");
+      }
+      if (b.getPartition() < 0 || b.getPartition() >= topic.get().getPartitions()) {
+        throw new CommandRejectedException(ErrorReason.UNKNOWN_PARTITION, "topic '" + b.getTopic()
+            + "' has no partition " + b.getPartition() + " (partitions: " + topic.get().getPartitions() + ")");
+      }
+      if (!seen.add(b.getTopic() + "/" + b.getPartition())) {
+        throw new CommandRejectedException(ErrorReason.INVALID_REQUEST, "two batches for " + b.getTopic()
+            + "-" + b.getPartition() + " in one request");
+      }
+      if (b.getRecords().size() > limits.batchBytesMax()) {
+        throw new CommandRejectedException(ErrorReason.RECORD_TOO_LARGE, "batch for " + b.getTopic() + "-"
+            + b.getPartition() + " is " + b.getRecords().size() + " bytes, over the maximum of "
+            + limits.batchBytesMax());
+      }
+      try {
+        RecordBatch.validate(b.getRecords().asReadOnlyByteBuffer(), limits.recordBytesMax());
+      } catch (CorruptBatchException e) {
+        throw new CommandRejectedException(ErrorReason.CORRUPT_BATCH, "batch for " + b.getTopic() + "-"
+            + b.getPartition() + " is corrupt: " + e.getMessage());
+      } catch (RecordTooLargeException e) {
+        throw new CommandRejectedException(ErrorReason.RECORD_TOO_LARGE, "batch for " + b.getTopic() + "-"
+            + b.getPartition() + ": " + e.getMessage());
+      }
+    }
+  }
+
+  private static void checkName(String name) throws CommandRejectedException {
+    String problem = TopicNames.problem(name);
+    if (problem != null) {
+      throw new CommandRejectedException(ErrorReason.INVALID_TOPIC_NAME, problem);
+    }
+  }
+}

@@ -1,0 +1,453 @@
+package io.sluice.statemachine;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+import io.sluice.api.v1.ErrorReason;
+import io.sluice.internal.v1.Append;
+import io.sluice.internal.v1.AppendBatch;
+import io.sluice.internal.v1.AppendResult;
+import io.sluice.internal.v1.Command;
+import io.sluice.internal.v1.CommandError;
+import io.sluice.internal.v1.CommandResult;
+import io.sluice.internal.v1.CreateTopic;
+import io.sluice.internal.v1.DeleteTopic;
+import io.sluice.internal.v1.Empty;
+import io.sluice.internal.v1.PartitionState;
+import io.sluice.internal.v1.RegisterNode;
+import io.sluice.internal.v1.TopicState;
+import io.sluice.protocol.RecordBatch;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.locks.ReadWriteLock;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.function.BiConsumer;
+import org.rocksdb.Checkpoint;
+import org.rocksdb.CompressionType;
+import org.rocksdb.Options;
+import org.rocksdb.ReadOptions;
+import org.rocksdb.RocksDB;
+import org.rocksdb.RocksDBException;
+import org.rocksdb.RocksIterator;
+import org.rocksdb.Slice;
+import org.rocksdb.WriteBatch;
+import org.rocksdb.WriteOptions;
+
+/**
+ * The deterministic core of the log: topics, partitions, offsets and stored batches in RocksDB.
+ *
+ * <p>{@link #apply} depends only on the current state and the command: no clock, no random, no
+ * I/O outside the database directory. Each command's changes and the applied Raft (term, index)
+ * are written in one {@link WriteBatch}, so the stored state always names the entry it reflects.
+ * Offsets are per partition, dense from 0, and independent of Raft indexes.
+ *
+ * <p>The RocksDB write-ahead log is off: the Raft log is the write-ahead log. After a crash the
+ * database holds a prefix of the applied entries (whatever was flushed), consistent because the
+ * applied index lives in the same single column family, and Raft replays the rest.
+ *
+ * <p>Thread-safety: one thread applies (Ratis's state machine updater); any number of threads
+ * read concurrently. {@link #replaceWith} and {@link #close} exclude both.
+ */
+public final class LogCore implements AutoCloseable {
+  static {
+    RocksDB.loadLibrary();
+  }
+
+  /** Raft (term, index) of the last applied entry; index -1 when nothing was applied. */
+  public record AppliedIndex(long term, long index) {
+    public static final AppliedIndex NONE = new AppliedIndex(0, -1);
+  }
+
+  /** What a read returns: whole batches plus the partition's offsets at the time of the read. */
+  public record ReadResult(List<byte[]> batches, long logStartOffset, long endOffset) {}
+
+  /** A topic's metadata with the state of each partition. */
+  public record TopicView(TopicState topic, List<PartitionState> partitions) {}
+
+  private final Path dbDir;
+  private final ReadWriteLock lock = new ReentrantReadWriteLock();
+  private final WriteOptions writeOptions = new WriteOptions().setDisableWAL(true);
+  private Options options;
+  private RocksDB db;
+
+  // Caches of what is in the database; written by the applying thread after each WriteBatch.
+  private final Map<String, TopicState> topics = new ConcurrentHashMap<>();
+  private final Map<Long, PartitionState[]> partitions = new ConcurrentHashMap<>();
+  private final Map<String, String> nodes = new ConcurrentHashMap<>();
+  private volatile AppliedIndex applied = AppliedIndex.NONE;
+
+  private LogCore(Path dbDir) {
+    this.dbDir = dbDir;
+  }
+
+  /** Opens (creating if absent) the database in {@code dbDir} and loads its state. */
+  public static LogCore open(Path dbDir) throws IOException {
+    LogCore core = new LogCore(dbDir);
+    core.openDb();
+    return core;
+  }
+
+  private void openDb() throws IOException {
+    Files.createDirectories(dbDir);
+    options = new Options()
+        .setCreateIfMissing(true)
+        // Batches arrive in offset order and are rarely overwritten: big memtables, few flushes.
+        .setWriteBufferSize(64L << 20)
+        .setMaxWriteBufferNumber(3)
+        .setCompressionType(CompressionType.LZ4_COMPRESSION)
+        .setMaxBackgroundJobs(2);
+    try {
+      db = RocksDB.open(options, dbDir.toString());
+    } catch (RocksDBException e) {
+      throw new IOException("cannot open RocksDB in " + dbDir + ": " + e.getMessage(), e);
+    }
+    load();
+  }
+
+  private void load() throws IOException {
+    topics.clear();
+    partitions.clear();
+    nodes.clear();
+    applied = AppliedIndex.NONE;
+    try (RocksIterator it = db.newIterator()) {
+      byte[] a = db.get(Keys.APPLIED);
+      if (a != null) {
+        ByteBuffer b = ByteBuffer.wrap(a);
+        applied = new AppliedIndex(b.getLong(), b.getLong());
+      }
+      for (it.seek(Keys.kind(Keys.TOPIC)); it.isValid() && it.key()[0] == Keys.TOPIC; it.next()) {
+        TopicState t = TopicState.parseFrom(it.value());
+        topics.put(t.getName(), t);
+        PartitionState[] ps = new PartitionState[t.getPartitions()];
+        for (int p = 0; p < ps.length; p++) {
+          byte[] v = db.get(Keys.partition(t.getTopicId(), p));
+          Invariants.check(v != null, "topic %s partition %d has no state", t.getName(), p);
+          ps[p] = PartitionState.parseFrom(v);
+        }
+        partitions.put(t.getTopicId(), ps);
+      }
+      for (it.seek(Keys.kind(Keys.NODE)); it.isValid() && it.key()[0] == Keys.NODE; it.next()) {
+        nodes.put(new String(it.key(), 1, it.key().length - 1, StandardCharsets.UTF_8),
+            new String(it.value(), StandardCharsets.UTF_8));
+      }
+    } catch (RocksDBException | InvalidProtocolBufferException e) {
+      throw new IOException("cannot load state from " + dbDir + ": " + e.getMessage(), e);
+    }
+    checkRecoveredInvariants();
+  }
+
+  /** On recovery: each partition's next offset is one past its last stored batch's last offset. */
+  private void checkRecoveredInvariants() {
+    for (TopicState t : topics.values()) {
+      PartitionState[] ps = partitions.get(t.getTopicId());
+      for (int p = 0; p < ps.length; p++) {
+        byte[] prefix = Keys.batchPrefix(t.getTopicId(), p);
+        try (RocksIterator it = db.newIterator()) {
+          it.seekForPrev(Keys.batch(t.getTopicId(), p, Long.MAX_VALUE));
+          if (it.isValid() && Keys.startsWith(it.key(), prefix)) {
+            long last = RecordBatch.lastOffset(ByteBuffer.wrap(it.value()));
+            Invariants.check(ps[p].getNextOffset() == last + 1,
+                "%s-%d: nextOffset %d but last stored offset %d", t.getName(), p, ps[p].getNextOffset(), last);
+          } else {
+            Invariants.check(ps[p].getBatchCount() == 0 && ps[p].getNextOffset() == ps[p].getLogStartOffset(),
+                "%s-%d: no batches stored but state is %s", t.getName(), p, ps[p]);
+          }
+        }
+      }
+    }
+  }
+
+  public AppliedIndex applied() {
+    return applied;
+  }
+
+  /**
+   * Applies one committed command. Deterministic: the same (state, term, index, command) always
+   * gives the same result and the same stored bytes. A command that fails (unknown topic, …)
+   * changes nothing but the applied index and returns an error result.
+   *
+   * <p>Only the applying thread may call this.
+   */
+  public CommandResult apply(long term, long index, Command command) {
+    Invariants.check(index > applied.index(), "entry %d applied twice (applied index is %d)", index, applied.index());
+    lock.readLock().lock();
+    try (WriteBatch batch = new WriteBatch()) {
+      Effects effects = new Effects();
+      CommandResult result = switch (command.getKindCase()) {
+        case CREATE_TOPIC -> createTopic(index, command.getTimestampMs(), command.getCreateTopic(), batch, effects);
+        case DELETE_TOPIC -> deleteTopic(command.getDeleteTopic(), batch, effects);
+        case APPEND -> append(command.getTimestampMs(), command.getAppend(), batch, effects);
+        case REGISTER_NODE -> registerNode(command.getRegisterNode(), batch, effects);
+        case KIND_NOT_SET -> throw new IllegalStateException("entry " + index + " has a command with no kind");
+      };
+      batch.put(Keys.APPLIED, ByteBuffer.allocate(16).putLong(term).putLong(index).array());
+      db.write(writeOptions, batch);
+      effects.publish(this);
+      applied = new AppliedIndex(term, index);
+      return result;
+    } catch (RocksDBException e) {
+      throw new UncheckedIOException(new IOException("RocksDB write failed at entry " + index + ": " + e.getMessage(), e));
+    } finally {
+      lock.readLock().unlock();
+    }
+  }
+
+  /** Cache changes, made visible only after their WriteBatch is durable in RocksDB's memtable. */
+  private static final class Effects {
+    final Map<String, TopicState> topicsPut = new TreeMap<>();
+    final Set<String> topicsRemoved = new HashSet<>();
+    final Map<Long, PartitionState[]> partitionsPut = new TreeMap<>();
+    final Map<String, String> nodesPut = new TreeMap<>();
+
+    void publish(LogCore core) {
+      core.partitions.putAll(partitionsPut);
+      core.topics.putAll(topicsPut);
+      for (String name : topicsRemoved) {
+        TopicState t = core.topics.remove(name);
+        core.partitions.remove(t.getTopicId());
+      }
+      core.nodes.putAll(nodesPut);
+    }
+  }
+
+  private CommandResult createTopic(long index, long timestampMs, CreateTopic c, WriteBatch batch, Effects fx)
+      throws RocksDBException {
+    if (topics.containsKey(c.getName())) {
+      return error(ErrorReason.TOPIC_EXISTS, "topic '" + c.getName() + "' already exists");
+    }
+    Invariants.check(c.getPartitions() > 0, "create-topic with %d partitions reached the log", c.getPartitions());
+    // The creating entry's Raft index is unique for the cluster's life: a re-created topic never
+    // shares keys with an earlier one.
+    TopicState t = TopicState.newBuilder()
+        .setName(c.getName()).setTopicId(index).setPartitions(c.getPartitions()).setCreatedTimeMs(timestampMs)
+        .build();
+    batch.put(Keys.topic(t.getName()), t.toByteArray());
+    PartitionState[] ps = new PartitionState[t.getPartitions()];
+    for (int p = 0; p < ps.length; p++) {
+      ps[p] = PartitionState.getDefaultInstance();
+      batch.put(Keys.partition(t.getTopicId(), p), ps[p].toByteArray());
+    }
+    fx.topicsPut.put(t.getName(), t);
+    fx.partitionsPut.put(t.getTopicId(), ps);
+    return CommandResult.newBuilder().setTopic(t).build();
+  }
+
+  private CommandResult deleteTopic(DeleteTopic c, WriteBatch batch, Effects fx) throws RocksDBException {
+    TopicState t = topics.get(c.getName());
+    if (t == null) {
+      return error(ErrorReason.UNKNOWN_TOPIC, "topic '" + c.getName() + "' does not exist");
+    }
+    batch.delete(Keys.topic(t.getName()));
+    byte[] parts = Keys.partitionsOf(t.getTopicId());
+    batch.deleteRange(parts, Keys.prefixEnd(parts));
+    byte[] batches = Keys.batchesOf(t.getTopicId());
+    batch.deleteRange(batches, Keys.prefixEnd(batches));
+    fx.topicsRemoved.add(t.getName());
+    return CommandResult.newBuilder().setOk(Empty.getDefaultInstance()).build();
+  }
+
+  private CommandResult append(long timestampMs, Append c, WriteBatch batch, Effects fx) throws RocksDBException {
+    // Validate every batch first: the command is all or nothing.
+    Set<String> seen = new HashSet<>();
+    for (AppendBatch b : c.getBatchesList()) {
+      TopicState t = topics.get(b.getTopic());
+      if (t == null) {
+        return error(ErrorReason.UNKNOWN_TOPIC, "topic '" + b.getTopic() + "' does not exist");
+      }
+      if (b.getPartition() < 0 || b.getPartition() >= t.getPartitions()) {
+        return error(ErrorReason.UNKNOWN_PARTITION, "topic '" + b.getTopic() + "' has no partition "
+            + b.getPartition() + " (it has " + t.getPartitions() + ")");
+      }
+      Invariants.check(seen.add(b.getTopic() + "/" + b.getPartition()),
+          "append command has two batches for %s-%d", b.getTopic(), b.getPartition());
+      Invariants.check(b.getRecords().size() >= RecordBatch.HEADER_SIZE,
+          "append command carries a %d-byte batch", b.getRecords().size());
+    }
+    AppendResult.Builder result = AppendResult.newBuilder().setLogAppendTimeMs(timestampMs);
+    Map<Long, PartitionState[]> changed = fx.partitionsPut;
+    for (AppendBatch b : c.getBatchesList()) {
+      TopicState t = topics.get(b.getTopic());
+      PartitionState[] ps = changed.computeIfAbsent(t.getTopicId(), id -> partitions.get(id).clone());
+      PartitionState before = ps[b.getPartition()];
+      long baseOffset = before.getNextOffset();
+      byte[] stored = RecordBatch.withBaseOffset(b.getRecords().toByteArray(), baseOffset);
+      int count = RecordBatch.recordCount(ByteBuffer.wrap(stored));
+      Invariants.check(count > 0, "batch for %s-%d has %d records", b.getTopic(), b.getPartition(), count);
+      PartitionState after = before.toBuilder()
+          .setNextOffset(baseOffset + count).setBatchCount(before.getBatchCount() + 1).build();
+      batch.put(Keys.batch(t.getTopicId(), b.getPartition(), baseOffset), stored);
+      batch.put(Keys.partition(t.getTopicId(), b.getPartition()), after.toByteArray());
+      ps[b.getPartition()] = after;
+      result.addBaseOffsets(baseOffset);
+    }
+    return CommandResult.newBuilder().setAppend(result).build();
+  }
+
+  private CommandResult registerNode(RegisterNode c, WriteBatch batch, Effects fx) throws RocksDBException {
+    batch.put(Keys.node(c.getNodeId()), c.getClientAddress().getBytes(StandardCharsets.UTF_8));
+    fx.nodesPut.put(c.getNodeId(), c.getClientAddress());
+    return CommandResult.newBuilder().setOk(Empty.getDefaultInstance()).build();
+  }
+
+  private static CommandResult error(ErrorReason reason, String message) {
+    return CommandResult.newBuilder()
+        .setError(CommandError.newBuilder().setReason(reason.name()).setMessage(message))
+        .build();
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Reads: any thread.
+
+  public Optional<TopicState> topic(String name) {
+    return Optional.ofNullable(topics.get(name));
+  }
+
+  /** Every topic with its partitions' states, sorted by name. */
+  public List<TopicView> topicViews() {
+    List<TopicView> out = new ArrayList<>();
+    for (TopicState t : topics.values()) {
+      view(t).ifPresent(out::add);
+    }
+    out.sort(Comparator.comparing(v -> v.topic().getName()));
+    return out;
+  }
+
+  public Optional<TopicView> topicView(String name) {
+    return topic(name).flatMap(this::view);
+  }
+
+  private Optional<TopicView> view(TopicState t) {
+    PartitionState[] ps = partitions.get(t.getTopicId());
+    return ps == null ? Optional.empty() : Optional.of(new TopicView(t, List.of(ps)));
+  }
+
+  /** Registered client addresses by node id. */
+  public Map<String, String> nodes() {
+    return Map.copyOf(nodes);
+  }
+
+  /**
+   * Reads whole batches of one partition, starting with the batch that holds {@code offset}.
+   * Returns at least one batch when any exists at or after {@code offset}, then stops before
+   * {@code bytesMax} would be exceeded. Empty when {@code offset} is at or past the end.
+   *
+   * @throws IllegalArgumentException when the topic or partition does not exist
+   */
+  public ReadResult read(String topicName, int partition, long offset, int bytesMax) {
+    lock.readLock().lock();
+    try {
+      TopicState t = topics.get(topicName);
+      PartitionState[] ps = t == null ? null : partitions.get(t.getTopicId());
+      if (ps == null || partition < 0 || partition >= ps.length) {
+        throw new IllegalArgumentException("no partition " + topicName + "-" + partition);
+      }
+      PartitionState state = ps[partition];
+      List<byte[]> batches = new ArrayList<>();
+      if (offset >= state.getNextOffset()) {
+        return new ReadResult(batches, state.getLogStartOffset(), state.getNextOffset());
+      }
+      byte[] prefix = Keys.batchPrefix(t.getTopicId(), partition);
+      try (Slice upper = new Slice(Keys.prefixEnd(prefix));
+           ReadOptions ro = new ReadOptions().setIterateUpperBound(upper);
+           RocksIterator it = db.newIterator(ro)) {
+        byte[] start = Keys.batch(t.getTopicId(), partition, Math.max(offset, 0));
+        it.seekForPrev(start);
+        if (!it.isValid() || !Keys.startsWith(it.key(), prefix)) {
+          it.seek(start);
+        } else if (RecordBatch.lastOffset(ByteBuffer.wrap(it.value())) < offset) {
+          it.next();
+        }
+        long bytes = 0;
+        for (; it.isValid(); it.next()) {
+          byte[] value = it.value();
+          if (!batches.isEmpty() && bytes + value.length > bytesMax) {
+            break;
+          }
+          if (RecordBatch.baseOffset(ByteBuffer.wrap(value)) >= state.getNextOffset()) {
+            break; // applied after the state we report; the next read gets it
+          }
+          batches.add(value);
+          bytes += value.length;
+        }
+      }
+      return new ReadResult(batches, state.getLogStartOffset(), state.getNextOffset());
+    } finally {
+      lock.readLock().unlock();
+    }
+  }
+
+  /** Visits every stored key and value in key order: used to compare replicas byte for byte. */
+  public void forEachEntry(BiConsumer<byte[], byte[]> visitor) {
+    lock.readLock().lock();
+    try (RocksIterator it = db.newIterator()) {
+      for (it.seekToFirst(); it.isValid(); it.next()) {
+        visitor.accept(it.key(), it.value());
+      }
+    } finally {
+      lock.readLock().unlock();
+    }
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Snapshots
+
+  /** Writes a consistent copy of the database (a RocksDB checkpoint: hard links + manifest) into {@code dir}. */
+  public void checkpoint(Path dir) throws IOException {
+    lock.readLock().lock();
+    try (Checkpoint cp = Checkpoint.create(db)) {
+      cp.createCheckpoint(dir.toString());
+    } catch (RocksDBException e) {
+      throw new IOException("checkpoint to " + dir + " failed: " + e.getMessage(), e);
+    } finally {
+      lock.readLock().unlock();
+    }
+  }
+
+  /**
+   * Replaces the whole database with the files of a checkpoint (after a snapshot was installed
+   * from the leader, or to roll forward on start). Readers wait while it happens.
+   */
+  public void replaceWith(Path checkpointDir) throws IOException {
+    lock.writeLock().lock();
+    try {
+      closeDb();
+      FileTrees.deleteRecursively(dbDir);
+      FileTrees.copyTree(checkpointDir, dbDir, name -> !name.endsWith(".md5"));
+      openDb();
+    } finally {
+      lock.writeLock().unlock();
+    }
+  }
+
+  private void closeDb() {
+    if (db != null) {
+      db.close();
+      db = null;
+    }
+    if (options != null) {
+      options.close();
+      options = null;
+    }
+  }
+
+  @Override
+  public void close() {
+    lock.writeLock().lock();
+    try {
+      closeDb();
+    } finally {
+      lock.writeLock().unlock();
+    }
+  }
+}

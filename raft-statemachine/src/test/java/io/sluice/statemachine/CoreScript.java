@@ -1,0 +1,125 @@
+package io.sluice.statemachine;
+
+import com.google.protobuf.ByteString;
+import io.sluice.internal.v1.Append;
+import io.sluice.internal.v1.AppendBatch;
+import io.sluice.internal.v1.Command;
+import io.sluice.internal.v1.CommandResult;
+import io.sluice.internal.v1.CreateTopic;
+import io.sluice.internal.v1.DeleteTopic;
+import io.sluice.internal.v1.PartitionState;
+import io.sluice.internal.v1.RegisterNode;
+import io.sluice.protocol.Record;
+import io.sluice.protocol.RecordBatch;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+
+/**
+ * Runs the little command language of the golden files against a {@link LogCore}:
+ * <pre>
+ * create-topic NAME PARTITIONS
+ * delete-topic NAME
+ * append TOPIC/PARTITION:RECORDS [TOPIC/PARTITION:RECORDS …]   (one command, all or nothing)
+ * read TOPIC PARTITION OFFSET MAXBYTES
+ * register NODE ADDRESS
+ * state
+ * </pre>
+ * Each command gets the next Raft index (term 1) and timestamp 1000 * index.
+ */
+final class CoreScript {
+  private final LogCore core;
+  private long index;
+
+  CoreScript(LogCore core) {
+    this.core = core;
+    this.index = Math.max(core.applied().index(), 0); // Raft indexes start at 1
+  }
+
+  /** The commands a script line proposes, or null for a read-only line. */
+  static Command command(String line, long timestampMs) {
+    String[] w = line.trim().split("\\s+");
+    Command.Builder c = Command.newBuilder().setTimestampMs(timestampMs);
+    switch (w[0]) {
+      case "create-topic" -> c.setCreateTopic(CreateTopic.newBuilder().setName(w[1]).setPartitions(Integer.parseInt(w[2])));
+      case "delete-topic" -> c.setDeleteTopic(DeleteTopic.newBuilder().setName(w[1]));
+      case "register" -> c.setRegisterNode(RegisterNode.newBuilder().setNodeId(w[1]).setClientAddress(w[2]));
+      case "append" -> {
+        Append.Builder a = Append.newBuilder();
+        for (int i = 1; i < w.length; i++) {
+          String[] tp = w[i].split("[/:]");
+          a.addBatches(AppendBatch.newBuilder().setTopic(tp[0]).setPartition(Integer.parseInt(tp[1]))
+              .setRecords(ByteString.copyFrom(batch(tp[0] + "-" + tp[1], Integer.parseInt(tp[2]), timestampMs))));
+        }
+        c.setAppend(a);
+      }
+      default -> {
+        return null;
+      }
+    }
+    return c.build();
+  }
+
+  static byte[] batch(String prefix, int records, long timestampMs) {
+    RecordBatch.Builder b = RecordBatch.builder();
+    for (int i = 0; i < records; i++) {
+      b.add(timestampMs, null, (prefix + "@" + timestampMs + "#" + i).getBytes(StandardCharsets.UTF_8), List.of());
+    }
+    return b.build();
+  }
+
+  String run(String line) {
+    String[] w = line.trim().split("\\s+");
+    if (w[0].equals("state")) {
+      return state(core);
+    }
+    if (w[0].equals("read")) {
+      LogCore.ReadResult r = core.read(w[1], Integer.parseInt(w[2]), Long.parseLong(w[3]), Integer.parseInt(w[4]));
+      List<String> out = new ArrayList<>();
+      out.add("start=" + r.logStartOffset() + " end=" + r.endOffset() + " batches=" + r.batches().size());
+      for (byte[] b : r.batches()) {
+        List<Record> records = RecordBatch.read(ByteBuffer.wrap(b));
+        out.add("  batch " + RecordBatch.baseOffset(ByteBuffer.wrap(b)) + ".." + RecordBatch.lastOffset(ByteBuffer.wrap(b))
+            + " first=" + new String(records.get(0).value(), StandardCharsets.UTF_8));
+      }
+      return String.join("\n", out);
+    }
+    index++;
+    Command c = command(line, 1000 * index);
+    if (c == null) {
+      throw new IllegalArgumentException("unknown script command: " + line);
+    }
+    return describe(core.apply(1, index, c));
+  }
+
+  static String describe(CommandResult r) {
+    return switch (r.getKindCase()) {
+      case ERROR -> "error " + r.getError().getReason() + ": " + r.getError().getMessage();
+      case TOPIC -> "topic " + r.getTopic().getName() + " id=" + r.getTopic().getTopicId()
+          + " partitions=" + r.getTopic().getPartitions() + " created=" + r.getTopic().getCreatedTimeMs();
+      case APPEND -> "base_offsets=" + r.getAppend().getBaseOffsetsList() + " time=" + r.getAppend().getLogAppendTimeMs();
+      case OK -> "ok";
+      case KIND_NOT_SET -> "empty";
+    };
+  }
+
+  static String state(LogCore core) {
+    List<String> out = new ArrayList<>();
+    out.add("applied=" + core.applied().term() + ":" + core.applied().index());
+    for (LogCore.TopicView v : core.topicViews()) {
+      out.add("topic " + v.topic().getName() + " id=" + v.topic().getTopicId());
+      for (int p = 0; p < v.partitions().size(); p++) {
+        PartitionState s = v.partitions().get(p);
+        out.add("  " + p + ": start=" + s.getLogStartOffset() + " next=" + s.getNextOffset() + " batches=" + s.getBatchCount());
+      }
+    }
+    Map<String, String> nodes = new java.util.TreeMap<>(core.nodes());
+    if (!nodes.isEmpty()) {
+      out.add("nodes " + nodes.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue()).collect(Collectors.joining(",")));
+    }
+    return String.join("\n", out);
+  }
+}
