@@ -203,6 +203,23 @@ public final class LogCore implements AutoCloseable {
     }
   }
 
+  /**
+   * Records an entry that carries no command (a Raft configuration or leader no-op entry), so the
+   * stored applied index always equals Raft's: snapshots then name exactly the state they hold.
+   */
+  public void recordApplied(long term, long index) {
+    Invariants.check(index > applied.index(), "entry %d recorded twice (applied index is %d)", index, applied.index());
+    lock.readLock().lock();
+    try {
+      db.put(writeOptions, Keys.APPLIED, ByteBuffer.allocate(16).putLong(term).putLong(index).array());
+      applied = new AppliedIndex(term, index);
+    } catch (RocksDBException e) {
+      throw new UncheckedIOException(new IOException("RocksDB write failed at entry " + index + ": " + e.getMessage(), e));
+    } finally {
+      lock.readLock().unlock();
+    }
+  }
+
   /** Cache changes, made visible only after their WriteBatch is durable in RocksDB's memtable. */
   private static final class Effects {
     final Map<String, TopicState> topicsPut = new TreeMap<>();

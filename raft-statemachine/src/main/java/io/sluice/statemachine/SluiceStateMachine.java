@@ -22,6 +22,7 @@ import org.apache.ratis.statemachine.StateMachineStorage;
 import org.apache.ratis.statemachine.TransactionContext;
 import org.apache.ratis.statemachine.impl.BaseStateMachine;
 import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
+import org.apache.ratis.util.LifeCycle;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -71,10 +72,22 @@ public final class SluiceStateMachine extends BaseStateMachine {
 
   @Override
   public void initialize(RaftServer server, RaftGroupId groupId, RaftStorage storage) throws IOException {
-    super.initialize(server, groupId, storage);
-    snapshots.init(storage);
-    core = LogCore.open(dbDir);
-    reconcileWithSnapshot();
+    // Ratis checks this lifecycle: RUNNING to apply, PAUSED before it reloads an installed snapshot.
+    getLifeCycle().startAndTransition(() -> {
+      super.initialize(server, groupId, storage);
+      snapshots.init(storage);
+      core = LogCore.open(dbDir);
+      reconcileWithSnapshot();
+    }, IOException.class);
+  }
+
+  /** Called by Ratis right before it publishes a snapshot installed from the leader. */
+  @Override
+  public void pause() {
+    if (getLifeCycleState() == LifeCycle.State.RUNNING) {
+      getLifeCycle().transition(LifeCycle.State.PAUSING);
+      getLifeCycle().transition(LifeCycle.State.PAUSED);
+    }
   }
 
   private void reconcileWithSnapshot() throws IOException {
@@ -110,6 +123,10 @@ public final class SluiceStateMachine extends BaseStateMachine {
     Invariants.check(applied.index() == latest.termIndex().getIndex(),
         "installed snapshot %s holds applied index %d", latest.termIndex(), applied.index());
     setLastAppliedTermIndex(latest.termIndex());
+    if (getLifeCycleState() == LifeCycle.State.PAUSED) {
+      getLifeCycle().transition(LifeCycle.State.STARTING);
+      getLifeCycle().transition(LifeCycle.State.RUNNING);
+    }
   }
 
   @Override
@@ -142,13 +159,15 @@ public final class SluiceStateMachine extends BaseStateMachine {
       return CompletableFuture.completedFuture(Message.EMPTY);
     }
     Command command;
+    CommandResult result;
     try {
       command = Command.parseFrom(entry.getStateMachineLogEntry().getLogData().asReadOnlyByteBuffer());
-    } catch (InvalidProtocolBufferException e) {
-      // Validated before it was proposed: an unreadable committed entry is corruption. Stop.
-      throw new IllegalStateException("committed entry " + index + " is not a Sluice command", e);
+      result = core.apply(term, index, command);
+    } catch (InvalidProtocolBufferException | RuntimeException e) {
+      // Validated before it was proposed: an unreadable entry or a failed write is corruption or
+      // a broken disk, and the state can no longer follow the log.
+      throw halt("applying entry " + index, e);
     }
-    CommandResult result = core.apply(term, index, command);
     updateLastAppliedTermIndex(term, index);
     if (command.hasAppend() && result.hasAppend()) {
       for (AppendListener l : listeners) {
@@ -156,6 +175,28 @@ public final class SluiceStateMachine extends BaseStateMachine {
       }
     }
     return CompletableFuture.completedFuture(Message.valueOf(ByteString.copyFrom(result.toByteArray())));
+  }
+
+  @Override
+  public void notifyTermIndexUpdated(long term, long index) {
+    if (index > core.applied().index()) {
+      try {
+        core.recordApplied(term, index);
+      } catch (RuntimeException e) {
+        throw halt("recording entry " + index, e);
+      }
+    }
+    super.notifyTermIndexUpdated(term, index);
+  }
+
+  /**
+   * Stops the process, loudly, when applying cannot go on. Ratis's updater would otherwise retry
+   * the failure in a loop; on restart the node replays the Raft log from its last durable state.
+   */
+  private static Error halt(String what, Throwable cause) {
+    LOG.error("FATAL: {} failed; halting so the node restarts from its durable state", what, cause);
+    Runtime.getRuntime().halt(70);
+    return new AssertionError("unreachable", cause);
   }
 
   @Override
@@ -168,8 +209,11 @@ public final class SluiceStateMachine extends BaseStateMachine {
     if (latest.isPresent() && latest.get().termIndex().getIndex() >= last.getIndex()) {
       return latest.get().termIndex().getIndex();
     }
-    Invariants.check(core.applied().index() == last.getIndex(), "core at %d, reported applied %s",
-        core.applied().index(), last);
+    if (core.applied().index() != last.getIndex()) {
+      // Thrown as IOException: Ratis logs it and keeps serving without this snapshot.
+      throw new IOException("not taking a snapshot: state holds index " + core.applied().index()
+          + " but Raft reports " + last + " applied");
+    }
     return snapshots.take(core, last).termIndex().getIndex();
   }
 

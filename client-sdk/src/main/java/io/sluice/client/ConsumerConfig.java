@@ -1,0 +1,93 @@
+package io.sluice.client;
+
+import java.time.Duration;
+
+/**
+ * Settings of a {@link Consumer}. Immutable and thread-safe; build with {@link #builder()}.
+ */
+public final class ConsumerConfig {
+  public static final int DEFAULT_FETCH_MAX_BYTES = 4 * 1024 * 1024;
+  public static final int DEFAULT_PARTITION_FETCH_MAX_BYTES = 1024 * 1024;
+  public static final Duration DEFAULT_FETCH_MAX_WAIT = Duration.ofMillis(500);
+
+  private final int fetchMaxBytes;
+  private final int partitionFetchMaxBytes;
+  private final Duration fetchMaxWait;
+
+  private ConsumerConfig(Builder b) {
+    this.fetchMaxBytes = b.fetchMaxBytes;
+    this.partitionFetchMaxBytes = b.partitionFetchMaxBytes;
+    this.fetchMaxWait = b.fetchMaxWait;
+  }
+
+  /** A builder with every setting at its default. */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** The configuration with every setting at its default. */
+  public static ConsumerConfig defaults() {
+    return builder().build();
+  }
+
+  /** Bytes of batches one fetch may return across partitions (at least one batch). Default 4 MiB. */
+  public int fetchMaxBytes() {
+    return fetchMaxBytes;
+  }
+
+  /** Bytes of batches one fetch may return per partition. Default 1 MiB. */
+  public int partitionFetchMaxBytes() {
+    return partitionFetchMaxBytes;
+  }
+
+  /** How long the server holds a fetch when no partition has new records. Default 500 ms. */
+  public Duration fetchMaxWait() {
+    return fetchMaxWait;
+  }
+
+  @Override
+  public String toString() {
+    return "ConsumerConfig{fetchMaxBytes=" + fetchMaxBytes + ", partitionFetchMaxBytes="
+        + partitionFetchMaxBytes + ", fetchMaxWait=" + fetchMaxWait + "}";
+  }
+
+  /** Builds a {@link ConsumerConfig}. Not thread-safe. Setters reject out-of-range values. */
+  public static final class Builder {
+    private int fetchMaxBytes = DEFAULT_FETCH_MAX_BYTES;
+    private int partitionFetchMaxBytes = DEFAULT_PARTITION_FETCH_MAX_BYTES;
+    private Duration fetchMaxWait = DEFAULT_FETCH_MAX_WAIT;
+
+    private Builder() {}
+
+    /** Bytes of batches per fetch, across partitions; at least 1. Default 4 MiB. */
+    public Builder fetchMaxBytes(int fetchMaxBytes) {
+      if (fetchMaxBytes < 1) {
+        throw new IllegalArgumentException("fetchMaxBytes must be positive, got " + fetchMaxBytes);
+      }
+      this.fetchMaxBytes = fetchMaxBytes;
+      return this;
+    }
+
+    /** Bytes of batches per fetch, per partition; at least 1. Default 1 MiB. */
+    public Builder partitionFetchMaxBytes(int partitionFetchMaxBytes) {
+      if (partitionFetchMaxBytes < 1) {
+        throw new IllegalArgumentException("partitionFetchMaxBytes must be positive, got " + partitionFetchMaxBytes);
+      }
+      this.partitionFetchMaxBytes = partitionFetchMaxBytes;
+      return this;
+    }
+
+    /** Long-poll wait on the server; zero or more (capped by the server). Default 500 ms. */
+    public Builder fetchMaxWait(Duration fetchMaxWait) {
+      this.fetchMaxWait = ProducerConfig.nonNegative(fetchMaxWait, "fetchMaxWait");
+      if (fetchMaxWait.toMillis() > Integer.MAX_VALUE) {
+        throw new IllegalArgumentException("fetchMaxWait is too long: " + fetchMaxWait);
+      }
+      return this;
+    }
+
+    public ConsumerConfig build() {
+      return new ConsumerConfig(this);
+    }
+  }
+}

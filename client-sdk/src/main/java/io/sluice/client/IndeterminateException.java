@@ -1,0 +1,22 @@
+package io.sluice.client;
+
+import io.grpc.Status;
+
+/**
+ * A write may or may not have been committed: the request left the client and no definite answer
+ * came back (COMMIT_TIMEOUT, connection lost mid-call, deadline exceeded). The SDK never retries
+ * these: a retry could duplicate the records. {@link #writeOutcome()} is UNKNOWN;
+ * {@link #retriable()} is false. Thread-safe.
+ */
+public class IndeterminateException extends SluiceException {
+  private static final long serialVersionUID = 1L;
+
+  /**
+   * @param code   gRPC status code seen (UNAVAILABLE, DEADLINE_EXCEEDED, ...), or null when the
+   *               client gave up (e.g. closed) while the request was in flight
+   * @param reason ErrorReason name such as "COMMIT_TIMEOUT", or null
+   */
+  public IndeterminateException(String message, Status.Code code, String reason, Throwable cause) {
+    super(message, code, reason, WriteOutcome.UNKNOWN, false, cause);
+  }
+}

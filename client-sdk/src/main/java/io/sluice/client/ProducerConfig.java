@@ -1,0 +1,197 @@
+package io.sluice.client;
+
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * Settings of a {@link Producer}. Immutable and thread-safe; build with {@link #builder()}.
+ * Every setting has a default, listed on its builder method and as a {@code DEFAULT_} constant.
+ */
+public final class ProducerConfig {
+  public static final Duration DEFAULT_LINGER = Duration.ofMillis(5);
+  public static final int DEFAULT_BATCH_SIZE_BYTES_MAX = 64 * 1024;
+  public static final Duration DEFAULT_DELIVERY_TIMEOUT = Duration.ofSeconds(30);
+  public static final Duration DEFAULT_RETRY_BACKOFF = Duration.ofMillis(100);
+  /** Cap of the doubling retry backoff (unless retryBackoff itself is larger). */
+  public static final Duration RETRY_BACKOFF_MAX = Duration.ofSeconds(1);
+  public static final int DEFAULT_MAX_IN_FLIGHT_REQUESTS = 5;
+  public static final long DEFAULT_BUFFER_BYTES_MAX = 32L * 1024 * 1024;
+  public static final Duration DEFAULT_MAX_BLOCK = Duration.ofSeconds(60);
+  public static final PartitionerKind DEFAULT_PARTITIONER = PartitionerKind.DEFAULT;
+
+  private final Duration linger;
+  private final int batchSizeBytesMax;
+  private final Duration deliveryTimeout;
+  private final Duration retryBackoff;
+  private final int maxInFlightRequests;
+  private final long bufferBytesMax;
+  private final Duration maxBlock;
+  private final PartitionerKind partitioner;
+
+  private ProducerConfig(Builder b) {
+    this.linger = b.linger;
+    this.batchSizeBytesMax = b.batchSizeBytesMax;
+    this.deliveryTimeout = b.deliveryTimeout;
+    this.retryBackoff = b.retryBackoff;
+    this.maxInFlightRequests = b.maxInFlightRequests;
+    this.bufferBytesMax = b.bufferBytesMax;
+    this.maxBlock = b.maxBlock;
+    this.partitioner = b.partitioner;
+  }
+
+  /** A builder with every setting at its default. */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** The configuration with every setting at its default. */
+  public static ProducerConfig defaults() {
+    return builder().build();
+  }
+
+  /** How long a batch waits for more records before it is sent. Default 5 ms. */
+  public Duration linger() {
+    return linger;
+  }
+
+  /** Encoded size a batch is closed before exceeding, in bytes. Default 64 KiB. */
+  public int batchSizeBytesMax() {
+    return batchSizeBytesMax;
+  }
+
+  /** Bound from send() to the completion of its future, retries included. Default 30 s. */
+  public Duration deliveryTimeout() {
+    return deliveryTimeout;
+  }
+
+  /** First retry backoff; doubles per attempt, capped at 1 s. Default 100 ms. */
+  public Duration retryBackoff() {
+    return retryBackoff;
+  }
+
+  /** Produce RPCs outstanding at once, per producer. Default 5. */
+  public int maxInFlightRequests() {
+    return maxInFlightRequests;
+  }
+
+  /** Bytes of records buffered (queued or in flight) at once, estimated. Default 32 MiB. */
+  public long bufferBytesMax() {
+    return bufferBytesMax;
+  }
+
+  /** Longest send() waits for buffer space or for the topic's partition count. Default 60 s. */
+  public Duration maxBlock() {
+    return maxBlock;
+  }
+
+  /** How records that name no partition are partitioned. Default {@link PartitionerKind#DEFAULT}. */
+  public PartitionerKind partitioner() {
+    return partitioner;
+  }
+
+  @Override
+  public String toString() {
+    return "ProducerConfig{linger=" + linger + ", batchSizeBytesMax=" + batchSizeBytesMax
+        + ", deliveryTimeout=" + deliveryTimeout + ", retryBackoff=" + retryBackoff
+        + ", maxInFlightRequests=" + maxInFlightRequests + ", bufferBytesMax=" + bufferBytesMax
+        + ", maxBlock=" + maxBlock + ", partitioner=" + partitioner + "}";
+  }
+
+  /** Builds a {@link ProducerConfig}. Not thread-safe. Setters reject out-of-range values. */
+  public static final class Builder {
+    private Duration linger = DEFAULT_LINGER;
+    private int batchSizeBytesMax = DEFAULT_BATCH_SIZE_BYTES_MAX;
+    private Duration deliveryTimeout = DEFAULT_DELIVERY_TIMEOUT;
+    private Duration retryBackoff = DEFAULT_RETRY_BACKOFF;
+    private int maxInFlightRequests = DEFAULT_MAX_IN_FLIGHT_REQUESTS;
+    private long bufferBytesMax = DEFAULT_BUFFER_BYTES_MAX;
+    private Duration maxBlock = DEFAULT_MAX_BLOCK;
+    private PartitionerKind partitioner = DEFAULT_PARTITIONER;
+
+    private Builder() {}
+
+    /** How long a batch waits for more records; zero or more. Default 5 ms. */
+    public Builder linger(Duration linger) {
+      this.linger = nonNegative(linger, "linger");
+      return this;
+    }
+
+    /**
+     * A batch is closed before its encoded size would exceed this many bytes; a single larger
+     * record gets a batch of its own. At least 1. Default 64 KiB.
+     */
+    public Builder batchSizeBytesMax(int batchSizeBytesMax) {
+      if (batchSizeBytesMax < 1) {
+        throw new IllegalArgumentException("batchSizeBytesMax must be positive, got " + batchSizeBytesMax);
+      }
+      this.batchSizeBytesMax = batchSizeBytesMax;
+      return this;
+    }
+
+    /** Bound from send() to completion, retries included; positive. Default 30 s. */
+    public Builder deliveryTimeout(Duration deliveryTimeout) {
+      this.deliveryTimeout = positive(deliveryTimeout, "deliveryTimeout");
+      return this;
+    }
+
+    /** First retry backoff (doubles per attempt, capped at 1 s); zero or more. Default 100 ms. */
+    public Builder retryBackoff(Duration retryBackoff) {
+      this.retryBackoff = nonNegative(retryBackoff, "retryBackoff");
+      return this;
+    }
+
+    /** Produce RPCs outstanding at once; at least 1. Default 5. */
+    public Builder maxInFlightRequests(int maxInFlightRequests) {
+      if (maxInFlightRequests < 1) {
+        throw new IllegalArgumentException("maxInFlightRequests must be positive, got " + maxInFlightRequests);
+      }
+      this.maxInFlightRequests = maxInFlightRequests;
+      return this;
+    }
+
+    /** Bytes of records buffered at once (estimated); at least 1. Default 32 MiB. */
+    public Builder bufferBytesMax(long bufferBytesMax) {
+      if (bufferBytesMax < 1) {
+        throw new IllegalArgumentException("bufferBytesMax must be positive, got " + bufferBytesMax);
+      }
+      this.bufferBytesMax = bufferBytesMax;
+      return this;
+    }
+
+    /**
+     * Longest send() blocks waiting for buffer space or the topic's partition count; zero or
+     * more. When it elapses the future fails (BufferExhaustedException, TimeoutException).
+     * Default 60 s.
+     */
+    public Builder maxBlock(Duration maxBlock) {
+      this.maxBlock = nonNegative(maxBlock, "maxBlock");
+      return this;
+    }
+
+    /** Partitioning of records that name no partition. Default {@link PartitionerKind#DEFAULT}. */
+    public Builder partitioner(PartitionerKind partitioner) {
+      this.partitioner = Objects.requireNonNull(partitioner, "partitioner");
+      return this;
+    }
+
+    public ProducerConfig build() {
+      return new ProducerConfig(this);
+    }
+  }
+
+  static Duration nonNegative(Duration d, String name) {
+    Objects.requireNonNull(d, name);
+    if (d.isNegative()) {
+      throw new IllegalArgumentException(name + " must not be negative, got " + d);
+    }
+    return d;
+  }
+
+  static Duration positive(Duration d, String name) {
+    Objects.requireNonNull(d, name);
+    if (d.isNegative() || d.isZero()) {
+      throw new IllegalArgumentException(name + " must be positive, got " + d);
+    }
+    return d;
+  }
+}

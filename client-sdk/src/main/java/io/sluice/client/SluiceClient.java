@@ -1,0 +1,182 @@
+package io.sluice.client;
+
+import io.grpc.ManagedChannel;
+import io.sluice.client.internal.Addresses;
+import io.sluice.client.internal.AdminImpl;
+import io.sluice.client.internal.ClientContext;
+import io.sluice.client.internal.ClusterMetadata;
+import io.sluice.client.internal.ConsumerImpl;
+import io.sluice.client.internal.ProducerImpl;
+import io.sluice.client.internal.RpcClient;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.function.Function;
+
+/**
+ * Entry point of the SDK: holds one gRPC channel per node and the cluster metadata (leader and
+ * node addresses), shared by the producers, consumers and admin made from it.
+ *
+ * <pre>{@code
+ * try (SluiceClient client = SluiceClient.builder().bootstrap("127.0.0.1:7070,127.0.0.1:7071").build()) {
+ *   Producer producer = client.newProducer();
+ *   producer.send(ProducerRecord.of("orders", "hello".getBytes())).join();
+ * }
+ * }</pre>
+ *
+ * <p>Leader discovery: DescribeCluster on the known nodes gives the leader's id and every node's
+ * client address; a NOT_LEADER error's leader hint is used at once. Every RPC carries a deadline
+ * of at most {@code requestTimeout}.
+ *
+ * <p>Thread-safe; meant to be shared. {@link #close()} shuts the channels: producers and
+ * consumers made from this client stop working.
+ */
+public final class SluiceClient implements AutoCloseable {
+  public static final Duration DEFAULT_REQUEST_TIMEOUT = Duration.ofSeconds(10);
+  public static final Duration DEFAULT_METADATA_REFRESH_BACKOFF = Duration.ofMillis(100);
+
+  private final ClientContext ctx;
+  private final AdminImpl admin;
+  private final Set<ProducerImpl> producers = ConcurrentHashMap.newKeySet();
+  private volatile boolean closed;
+
+  private SluiceClient(Builder b) {
+    RpcClient rpc = new RpcClient(b.channelFactory);
+    ScheduledThreadPoolExecutor scheduler = new ScheduledThreadPoolExecutor(1, r -> {
+      Thread t = Executors.defaultThreadFactory().newThread(r);
+      t.setName("sluice-client-timer");
+      t.setDaemon(true);
+      return t;
+    });
+    scheduler.setRemoveOnCancelPolicy(true);
+    ClusterMetadata metadata = new ClusterMetadata(rpc, b.bootstrap, b.requestTimeout, b.metadataRefreshBackoff,
+        scheduler);
+    this.ctx = new ClientContext(rpc, metadata, scheduler, b.requestTimeout, b.metadataRefreshBackoff);
+    this.admin = new AdminImpl(ctx);
+  }
+
+  /** A builder; {@link Builder#bootstrap(String)} is required. */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** A producer with {@link ProducerConfig#defaults()}. */
+  public Producer newProducer() {
+    return newProducer(ProducerConfig.defaults());
+  }
+
+  /** A producer with {@code config}; it runs one sender thread until closed. */
+  public Producer newProducer(ProducerConfig config) {
+    Objects.requireNonNull(config, "config");
+    ensureOpen();
+    ProducerImpl[] self = new ProducerImpl[1];
+    ProducerImpl p = new ProducerImpl(ctx, admin, config, () -> producers.remove(self[0]));
+    self[0] = p;
+    producers.add(p);
+    return p;
+  }
+
+  /** A consumer with {@link ConsumerConfig#defaults()}. */
+  public Consumer newConsumer() {
+    return newConsumer(ConsumerConfig.defaults());
+  }
+
+  /** A consumer with {@code config}. */
+  public Consumer newConsumer(ConsumerConfig config) {
+    Objects.requireNonNull(config, "config");
+    ensureOpen();
+    return new ConsumerImpl(ctx, admin, config);
+  }
+
+  /** The admin API of this client (one shared instance). */
+  public Admin admin() {
+    return admin;
+  }
+
+  /**
+   * Closes every producer of this client at once (queued records fail NOT_WRITTEN, in-flight
+   * ones indeterminate), then the channels and the timer. Idempotent.
+   */
+  @Override
+  public void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    for (ProducerImpl p : new ArrayList<>(producers)) {
+      p.close(Duration.ZERO);
+    }
+    ctx.rpc().close();
+    // shutdown(), not shutdownNow(): delayed retries still run once, see the closed client and
+    // fail their futures, instead of being dropped with their futures never completing.
+    ctx.scheduler().shutdown();
+  }
+
+  private void ensureOpen() {
+    if (closed) {
+      throw new IllegalStateException("the client is closed");
+    }
+  }
+
+  /** Builds a {@link SluiceClient}. Not thread-safe. */
+  public static final class Builder {
+    private List<String> bootstrap;
+    private Duration requestTimeout = DEFAULT_REQUEST_TIMEOUT;
+    private Duration metadataRefreshBackoff = DEFAULT_METADATA_REFRESH_BACKOFF;
+    private Function<String, ManagedChannel> channelFactory = RpcClient::nettyChannel;
+
+    private Builder() {}
+
+    /**
+     * Comma-separated host:port addresses of some nodes' client APIs (IPv6 as [::1]:7070).
+     * Required. The other nodes are learned from the cluster.
+     *
+     * @throws IllegalArgumentException naming the malformed entry, or when none is given
+     */
+    public Builder bootstrap(String addresses) {
+      this.bootstrap = Addresses.parseList(addresses);
+      return this;
+    }
+
+    /** Like {@link #bootstrap(String)}, one host:port per element. */
+    public Builder bootstrap(List<String> addresses) {
+      this.bootstrap = Addresses.parseAll(addresses);
+      return this;
+    }
+
+    /** Bound on one RPC attempt; positive. Default 10 s. */
+    public Builder requestTimeout(Duration requestTimeout) {
+      this.requestTimeout = ProducerConfig.positive(requestTimeout, "requestTimeout");
+      return this;
+    }
+
+    /**
+     * Least time between two metadata refreshes, and the first backoff of admin retries
+     * (doubling, capped at 1 s); zero or more. Default 100 ms.
+     */
+    public Builder metadataRefreshBackoff(Duration metadataRefreshBackoff) {
+      this.metadataRefreshBackoff = ProducerConfig.nonNegative(metadataRefreshBackoff, "metadataRefreshBackoff");
+      return this;
+    }
+
+    /** Replaces how channels are made (in-process channels in tests). Default: plaintext Netty. */
+    Builder channelFactory(Function<String, ManagedChannel> channelFactory) {
+      this.channelFactory = Objects.requireNonNull(channelFactory, "channelFactory");
+      return this;
+    }
+
+    /** @throws IllegalStateException when no bootstrap address was given */
+    public SluiceClient build() {
+      if (bootstrap == null) {
+        throw new IllegalStateException("bootstrap addresses are required");
+      }
+      return new SluiceClient(this);
+    }
+  }
+}

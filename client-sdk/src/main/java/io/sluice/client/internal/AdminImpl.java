@@ -1,0 +1,98 @@
+package io.sluice.client.internal;
+
+import io.sluice.api.v1.CreateTopicRequest;
+import io.sluice.api.v1.DeleteTopicRequest;
+import io.sluice.api.v1.DescribeTopicRequest;
+import io.sluice.api.v1.GetNodeStatusRequest;
+import io.sluice.api.v1.ListTopicsRequest;
+import io.sluice.api.v1.TopicDescription;
+import io.sluice.client.Admin;
+import io.sluice.client.ClusterInfo;
+import io.sluice.client.InvalidRequestException;
+import io.sluice.client.NodeStatus;
+import io.sluice.client.TopicInfo;
+import io.sluice.client.WriteOutcome;
+import io.sluice.protocol.TopicNames;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+
+/** {@link Admin} over the client's channels; see there for retries and bounds. Thread-safe. */
+public final class AdminImpl implements Admin {
+  private final ClientContext ctx;
+
+  public AdminImpl(ClientContext ctx) {
+    this.ctx = ctx;
+  }
+
+  @Override
+  public CompletableFuture<TopicInfo> createTopic(String name, int partitions) {
+    String problem = TopicNames.problem(name);
+    if (problem != null) {
+      return Futures.failed(new InvalidRequestException(problem, null, "INVALID_TOPIC_NAME", WriteOutcome.NOT_WRITTEN, null));
+    }
+    if (partitions < 1) {
+      return Futures.failed(new InvalidRequestException("partition count must be at least 1, got " + partitions,
+          null, "INVALID_PARTITION_COUNT", WriteOutcome.NOT_WRITTEN, null));
+    }
+    CreateTopicRequest req = CreateTopicRequest.newBuilder().setName(name).setPartitions(partitions).build();
+    return Futures.map(RetryingCall.run(ctx, RetryingCall.Target.LEADER, true, "createTopic " + name,
+        (address, timeout) -> ctx.rpc().call(address, SluiceMethods.CREATE_TOPIC, req, timeout, true)),
+        resp -> Convert.topic(resp.getTopic()));
+  }
+
+  @Override
+  public CompletableFuture<Void> deleteTopic(String name) {
+    String problem = TopicNames.problem(name);
+    if (problem != null) {
+      return Futures.failed(new InvalidRequestException(problem, null, "INVALID_TOPIC_NAME", WriteOutcome.NOT_WRITTEN, null));
+    }
+    DeleteTopicRequest req = DeleteTopicRequest.newBuilder().setName(name).build();
+    return Futures.map(RetryingCall.run(ctx, RetryingCall.Target.LEADER, true, "deleteTopic " + name,
+        (address, timeout) -> ctx.rpc().call(address, SluiceMethods.DELETE_TOPIC, req, timeout, true)),
+        resp -> null);
+  }
+
+  @Override
+  public CompletableFuture<List<TopicInfo>> listTopics() {
+    return Futures.map(RetryingCall.run(ctx, RetryingCall.Target.ANY, false, "listTopics",
+        (address, timeout) -> ctx.rpc().call(address, SluiceMethods.LIST_TOPICS,
+            ListTopicsRequest.getDefaultInstance(), timeout, false)),
+        resp -> {
+          List<TopicInfo> out = new ArrayList<>(resp.getTopicsCount());
+          for (TopicDescription d : resp.getTopicsList()) {
+            out.add(Convert.topic(d));
+          }
+          return List.copyOf(out);
+        });
+  }
+
+  @Override
+  public CompletableFuture<TopicInfo> describeTopic(String name) {
+    String problem = TopicNames.problem(name);
+    if (problem != null) {
+      return Futures.failed(new InvalidRequestException(problem, null, "INVALID_TOPIC_NAME", WriteOutcome.NOT_A_WRITE, null));
+    }
+    DescribeTopicRequest req = DescribeTopicRequest.newBuilder().setName(name).build();
+    return Futures.map(RetryingCall.run(ctx, RetryingCall.Target.ANY, false, "describeTopic " + name,
+        (address, timeout) -> ctx.rpc().call(address, SluiceMethods.DESCRIBE_TOPIC, req, timeout, false)),
+        Convert::topic);
+  }
+
+  @Override
+  public CompletableFuture<ClusterInfo> describeCluster() {
+    return ctx.metadata().refreshNow();
+  }
+
+  @Override
+  public CompletableFuture<NodeStatus> nodeStatus(String clientAddress) {
+    String address;
+    try {
+      address = Addresses.check(clientAddress);
+    } catch (IllegalArgumentException e) {
+      return Futures.failed(e);
+    }
+    return Futures.map(ctx.rpc().call(address, SluiceMethods.GET_NODE_STATUS,
+        GetNodeStatusRequest.getDefaultInstance(), ctx.requestTimeout(), false), Convert::nodeStatus);
+  }
+}

@@ -1,0 +1,247 @@
+package io.sluice.client.internal;
+
+import com.google.protobuf.ByteString;
+import io.sluice.api.v1.FetchRequest;
+import io.sluice.api.v1.FetchResponse;
+import io.sluice.api.v1.PartitionData;
+import io.sluice.api.v1.PartitionFetch;
+import io.sluice.client.Admin;
+import io.sluice.client.Consumer;
+import io.sluice.client.ConsumerConfig;
+import io.sluice.client.ConsumerRecord;
+import io.sluice.client.CorruptRecordException;
+import io.sluice.client.InvalidRequestException;
+import io.sluice.client.PartitionInfo;
+import io.sluice.client.SluiceException;
+import io.sluice.client.TopicInfo;
+import io.sluice.client.TopicPartition;
+import io.sluice.client.WriteOutcome;
+import io.sluice.protocol.CorruptBatchException;
+import io.sluice.protocol.Record;
+import io.sluice.protocol.RecordBatch;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.function.ToLongFunction;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * {@link Consumer}: one FetchRequest per poll round for every assigned partition, long-polling
+ * on the server, failing over to the next node when one is unreachable. NOT thread-safe.
+ */
+public final class ConsumerImpl implements Consumer {
+  private static final Logger log = LoggerFactory.getLogger(ConsumerImpl.class);
+
+  private final ClientContext ctx;
+  private final Admin admin;
+  private final ConsumerConfig config;
+  private final Map<TopicPartition, Long> positions = new LinkedHashMap<>();
+  /** Index into the metadata's address list of the node to fetch from; moves on failure. */
+  private int nodeIndex;
+  private boolean closed;
+
+  public ConsumerImpl(ClientContext ctx, Admin admin, ConsumerConfig config) {
+    this.ctx = ctx;
+    this.admin = admin;
+    this.config = config;
+  }
+
+  @Override
+  public void assign(Collection<TopicPartition> partitions) {
+    ensureOpen();
+    Map<TopicPartition, Long> next = new LinkedHashMap<>();
+    for (TopicPartition tp : partitions) {
+      next.put(Objects.requireNonNull(tp, "partition"), positions.getOrDefault(tp, 0L));
+    }
+    positions.clear();
+    positions.putAll(next);
+  }
+
+  @Override
+  public List<TopicPartition> partitionsFor(String topic) {
+    ensureOpen();
+    List<TopicPartition> out = new ArrayList<>();
+    for (PartitionInfo p : describe(topic).partitions()) {
+      out.add(new TopicPartition(topic, p.partition()));
+    }
+    return out;
+  }
+
+  @Override
+  public void seek(TopicPartition tp, long offset) {
+    ensureAssigned(tp);
+    if (offset < 0) {
+      throw new IllegalArgumentException("offset must not be negative, got " + offset);
+    }
+    positions.put(tp, offset);
+  }
+
+  @Override
+  public void seekToBeginning(Collection<TopicPartition> tps) {
+    tps.forEach(this::ensureAssigned);
+    offsetsOf(tps, PartitionInfo::logStartOffset).forEach(this::seek);
+  }
+
+  @Override
+  public void seekToEnd(Collection<TopicPartition> tps) {
+    tps.forEach(this::ensureAssigned);
+    offsetsOf(tps, PartitionInfo::endOffset).forEach(this::seek);
+  }
+
+  @Override
+  public long position(TopicPartition tp) {
+    ensureAssigned(tp);
+    return positions.get(tp);
+  }
+
+  @Override
+  public Map<TopicPartition, Long> endOffsets(Collection<TopicPartition> tps) {
+    ensureOpen();
+    return offsetsOf(tps, PartitionInfo::endOffset);
+  }
+
+  private Map<TopicPartition, Long> offsetsOf(Collection<TopicPartition> tps, ToLongFunction<PartitionInfo> field) {
+    Map<String, TopicInfo> topics = new HashMap<>();
+    Map<TopicPartition, Long> out = new LinkedHashMap<>();
+    for (TopicPartition tp : tps) {
+      Objects.requireNonNull(tp, "partition");
+      TopicInfo info = topics.computeIfAbsent(tp.topic(), this::describe);
+      PartitionInfo p = info.partitions().stream().filter(x -> x.partition() == tp.partition()).findFirst()
+          .orElseThrow(() -> new InvalidRequestException("topic " + tp.topic() + " has no partition "
+              + tp.partition(), null, "UNKNOWN_PARTITION", WriteOutcome.NOT_A_WRITE, null));
+      out.put(tp, field.applyAsLong(p));
+    }
+    return out;
+  }
+
+  private TopicInfo describe(String topic) {
+    return Futures.join(admin.describeTopic(topic));
+  }
+
+  @Override
+  public List<ConsumerRecord> poll(Duration timeout) {
+    ensureOpen();
+    if (positions.isEmpty()) {
+      throw new IllegalStateException("no partition is assigned; call assign() first");
+    }
+    long deadline = System.nanoTime() + Math.max(0, timeout.toNanos());
+    if (ctx.metadata().leaderAddress() == null) {
+      ctx.metadata().refresh(); // in the background: later rounds fetch from the leader once known
+    }
+    int failures = 0;
+    do {
+      long remainingMs = TimeUnit.NANOSECONDS.toMillis(Math.max(0, deadline - System.nanoTime()));
+      int waitMs = (int) Math.min(config.fetchMaxWait().toMillis(), remainingMs);
+      List<String> nodes = ctx.metadata().addresses();
+      String node = nodes.get(Math.floorMod(nodeIndex, nodes.size()));
+      FetchResponse resp;
+      try {
+        resp = Futures.join(ctx.rpc().call(node, SluiceMethods.FETCH, request(waitMs),
+            ctx.requestTimeout().plusMillis(waitMs), false));
+      } catch (SluiceException e) {
+        if (!e.retriable()) {
+          throw e;
+        }
+        log.debug("fetch from {} failed, trying another node: {}", node, e.getMessage());
+        ctx.metadata().nodeFailed(node);
+        nodeIndex++;
+        if (++failures % nodes.size() == 0) {
+          sleepUntil(Math.min(deadline, System.nanoTime() + ctx.backoffNanos(failures / nodes.size())));
+        }
+        continue;
+      }
+      List<ConsumerRecord> records = take(resp);
+      if (!records.isEmpty()) {
+        return records;
+      }
+    } while (deadline - System.nanoTime() > 0);
+    return List.of();
+  }
+
+  private FetchRequest request(int waitMs) {
+    FetchRequest.Builder req = FetchRequest.newBuilder().setMaxBytes(config.fetchMaxBytes()).setMaxWaitMs(waitMs);
+    positions.forEach((tp, offset) -> req.addPartitions(PartitionFetch.newBuilder().setTopic(tp.topic())
+        .setPartition(tp.partition()).setOffset(offset).setMaxBytes(config.partitionFetchMaxBytes())));
+    return req.build();
+  }
+
+  /**
+   * Decodes the answer (verifying every batch's CRC) and advances the positions past the records
+   * returned. Nothing moves if any batch is corrupt.
+   */
+  private List<ConsumerRecord> take(FetchResponse resp) {
+    List<ConsumerRecord> out = new ArrayList<>();
+    Map<TopicPartition, Long> next = new HashMap<>();
+    Set<TopicPartition> seen = new LinkedHashSet<>();
+    for (PartitionData pd : resp.getPartitionsList()) {
+      TopicPartition tp = new TopicPartition(pd.getTopic(), pd.getPartition());
+      Long position = positions.get(tp);
+      if (position == null || !seen.add(tp)) {
+        continue; // not ours, or answered twice
+      }
+      long nextOffset = position;
+      for (ByteString batch : pd.getBatchesList()) {
+        for (Record r : decode(tp, nextOffset, batch)) {
+          if (r.offset() >= nextOffset) {
+            out.add(new ConsumerRecord(tp.topic(), tp.partition(), r.offset(), r.timestampMs(), r.key(), r.value(),
+                r.headers()));
+            nextOffset = r.offset() + 1;
+          }
+        }
+      }
+      next.put(tp, nextOffset);
+    }
+    positions.putAll(next);
+    return out;
+  }
+
+  private static List<Record> decode(TopicPartition tp, long position, ByteString batch) {
+    try {
+      return RecordBatch.read(batch.asReadOnlyByteBuffer());
+    } catch (CorruptBatchException | IndexOutOfBoundsException | IllegalArgumentException e) {
+      throw new CorruptRecordException("corrupt record batch in " + tp + " at or after offset " + position
+          + ": " + e.getMessage(), e);
+    }
+  }
+
+  private static void sleepUntil(long deadlineNanos) {
+    long nanos = deadlineNanos - System.nanoTime();
+    if (nanos > 0) {
+      try {
+        TimeUnit.NANOSECONDS.sleep(nanos);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new SluiceException("interrupted while polling", null, null,
+            WriteOutcome.NOT_A_WRITE, false, e);
+      }
+    }
+  }
+
+  @Override
+  public void close() {
+    closed = true;
+    positions.clear();
+  }
+
+  private void ensureOpen() {
+    if (closed) {
+      throw new IllegalStateException("the consumer is closed");
+    }
+  }
+
+  private void ensureAssigned(TopicPartition tp) {
+    ensureOpen();
+    if (!positions.containsKey(tp)) {
+      throw new IllegalStateException(tp + " is not assigned to this consumer");
+    }
+  }
+}

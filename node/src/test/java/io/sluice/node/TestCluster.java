@@ -1,0 +1,147 @@
+package io.sluice.node;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BooleanSupplier;
+import java.util.stream.Collectors;
+
+/**
+ * N real nodes in this JVM on loopback, each with its own ports and data directory. "Killing" a
+ * node closes it (its RocksDB memtable, not written ahead, is lost as in a crash); restarting
+ * opens the same directory with the same configuration.
+ */
+final class TestCluster implements AutoCloseable {
+  final Path root;
+  final Map<String, Map<String, String>> configs = new LinkedHashMap<>();
+  final Map<String, SluiceNode> nodes = new LinkedHashMap<>();
+  final Map<String, AtomicLong> freeBytes = new LinkedHashMap<>();
+
+  TestCluster(Path root, int size, Map<String, String> extra) throws IOException {
+    this.root = root;
+    List<String> peers = new ArrayList<>();
+    Map<String, int[]> ports = new LinkedHashMap<>();
+    for (int i = 1; i <= size; i++) {
+      int[] p = {freePort(), freePort()};
+      ports.put("n" + i, p);
+      peers.add("n" + i + "=127.0.0.1:" + p[1]);
+    }
+    for (var e : ports.entrySet()) {
+      Map<String, String> c = new LinkedHashMap<>();
+      c.put("node.id", e.getKey());
+      c.put("data.dir", root.resolve(e.getKey()).toString());
+      c.put("listen", "127.0.0.1:" + e.getValue()[0]);
+      c.put("raft.listen", "127.0.0.1:" + e.getValue()[1]);
+      c.put("peers", String.join(",", peers));
+      c.put("raft.election.timeout.min.ms", "600");
+      c.put("raft.election.timeout.max.ms", "1200");
+      c.put("commit.timeout.ms", "3000");
+      c.putAll(extra);
+      configs.put(e.getKey(), c);
+      freeBytes.put(e.getKey(), new AtomicLong(Long.MAX_VALUE));
+    }
+  }
+
+  static TestCluster start(Path root, int size, Map<String, String> extra) throws IOException {
+    TestCluster c = new TestCluster(root, size, extra);
+    for (String id : c.configs.keySet()) {
+      c.startNode(id);
+    }
+    c.awaitLeader(Duration.ofSeconds(30));
+    c.awaitRegistered(Duration.ofSeconds(30));
+    return c;
+  }
+
+  private static int freePort() throws IOException {
+    try (ServerSocket s = new ServerSocket(0)) {
+      return s.getLocalPort();
+    }
+  }
+
+  SluiceNode startNode(String id) throws IOException {
+    AtomicLong free = freeBytes.get(id);
+    SluiceNode node = new SluiceNode(NodeConfig.of(configs.get(id)), free::get).start();
+    nodes.put(id, node);
+    return node;
+  }
+
+  void kill(String id) {
+    SluiceNode n = nodes.remove(id);
+    if (n != null) {
+      n.close();
+    }
+  }
+
+  String bootstrap() {
+    return configs.values().stream().map(c -> c.get("listen")).collect(Collectors.joining(","));
+  }
+
+  String clientAddress(String id) {
+    return configs.get(id).get("listen");
+  }
+
+  Optional<SluiceNode> leader() {
+    return nodes.values().stream().filter(SluiceNode::isLeader).findFirst();
+  }
+
+  String awaitLeader(Duration timeout) {
+    await(timeout, "a leader among " + nodes.keySet(), () -> leader().isPresent()
+        && leader().get().division().getInfo().isLeaderReady());
+    return leader().get().id();
+  }
+
+  void awaitRegistered(Duration timeout) {
+    await(timeout, "every node's client address registered", () -> nodes.values().stream()
+        .allMatch(n -> n.core().nodes().keySet().containsAll(nodes.keySet())));
+  }
+
+  /** Waits until every running node has applied the same index, at least {@code minIndex}. */
+  void awaitConverged(Duration timeout) {
+    await(timeout, "replicas to converge", () -> {
+      long commit = leader().map(l -> l.division().getRaftLog().getLastCommittedIndex()).orElse(-1L);
+      return commit > 0 && nodes.values().stream().allMatch(n -> n.core().applied().index() == commit);
+    });
+  }
+
+  /** Every stored key and value of a node, in order (the applied-index key included). */
+  static byte[] dump(SluiceNode node) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    node.core().forEachEntry((k, v) -> {
+      out.writeBytes(Integer.toString(k.length).getBytes());
+      out.writeBytes(k);
+      out.writeBytes(Integer.toString(v.length).getBytes());
+      out.writeBytes(v);
+    });
+    return out.toByteArray();
+  }
+
+  static void await(Duration timeout, String what, BooleanSupplier condition) {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (!condition.getAsBoolean()) {
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError("timed out after " + timeout + " waiting for " + what);
+      }
+      try {
+        Thread.sleep(50);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new AssertionError("interrupted waiting for " + what);
+      }
+    }
+  }
+
+  @Override
+  public void close() {
+    for (String id : new ArrayList<>(nodes.keySet())) {
+      kill(id);
+    }
+  }
+}
