@@ -1,0 +1,104 @@
+package io.sluice.node.cli;
+
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.ParseResult;
+import picocli.CommandLine.Spec;
+
+/**
+ * The {@code sluice} command: the server, a local development cluster, and the client commands.
+ *
+ * <p>Exit codes: 0 success, 1 the operation failed, 2 the command line was wrong. Every error is
+ * one line on standard error, {@code sluice: error: <what was wrong>}; {@code --verbose} adds the
+ * stack trace.
+ */
+@Command(
+    name = "sluice",
+    mixinStandardHelpOptions = true,
+    versionProvider = SluiceCli.Version.class,
+    description = "Sluice: a Raft-replicated, partitioned message log.",
+    subcommands = {
+      ServerCommand.class,
+      LocalClusterCommand.class,
+      TopicCommand.class,
+      ProduceCommand.class,
+      ConsumeCommand.class,
+      ClusterCommand.class,
+      CommandLine.HelpCommand.class
+    },
+    footer = {
+      "",
+      "Exit codes: 0 success, 1 the operation failed, 2 usage error.",
+      "Client commands read SLUICE_BOOTSTRAP when --bootstrap is not given."
+    })
+public final class SluiceCli implements Callable<Integer> {
+
+  static final int EXIT_OK = 0;
+  static final int EXIT_FAILED = 1;
+  static final int EXIT_USAGE = 2;
+
+  private final CliIo io;
+
+  @Spec CommandSpec spec;
+
+  SluiceCli(CliIo io) {
+    this.io = io;
+  }
+
+  public static void main(String[] args) {
+    CommandLine commandLine = newCommandLine(CliIo.system());
+    commandLine.setExecutionStrategy(SluiceCli::executeWithClientLogging);
+    System.exit(commandLine.execute(args));
+  }
+
+  /**
+   * Runs one command line against the given streams and returns its exit code. Unlike
+   * {@link #main}, leaves the process's logging configuration alone, so it can run inside tests.
+   */
+  static int execute(CliIo io, String... args) {
+    return newCommandLine(io).execute(args);
+  }
+
+  static CommandLine newCommandLine(CliIo io) {
+    CommandLine commandLine = new CommandLine(new SluiceCli(io));
+    commandLine.setOut(io.outWriter());
+    commandLine.setErr(io.errWriter());
+    commandLine.setParameterExceptionHandler(CliErrors::handleUsageError);
+    commandLine.setExecutionExceptionHandler(CliErrors::handleExecutionError);
+    return commandLine;
+  }
+
+  @Override
+  public Integer call() {
+    throw new ParameterException(spec.commandLine(), "missing command");
+  }
+
+  /** The streams of the running command line, for commands that need raw bytes. */
+  static CliIo io(CommandSpec anyCommand) {
+    return ((SluiceCli) anyCommand.root().userObject()).io;
+  }
+
+  /**
+   * Client commands log warnings only, to standard error, so that their standard output stays clean
+   * for pipes. The server keeps whatever logging configuration it brings.
+   */
+  private static int executeWithClientLogging(ParseResult parseResult) {
+    ParseResult leaf = CliErrors.leaf(parseResult);
+    if (!(leaf.commandSpec().userObject() instanceof ServerCommand)) {
+      CliLogging.configureForClient(CliErrors.isVerbose(parseResult));
+    }
+    return new CommandLine.RunLast().execute(parseResult);
+  }
+
+  /** Reports the version from the jar manifest, when the build wrote one. */
+  static final class Version implements CommandLine.IVersionProvider {
+    @Override
+    public String[] getVersion() {
+      String version = SluiceCli.class.getPackage().getImplementationVersion();
+      return new String[] {"sluice " + (version == null ? "(development build)" : version)};
+    }
+  }
+}

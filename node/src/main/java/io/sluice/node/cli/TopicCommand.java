@@ -1,0 +1,247 @@
+package io.sluice.node.cli;
+
+import io.sluice.client.PartitionInfo;
+import io.sluice.client.SluiceClient;
+import io.sluice.client.TopicInfo;
+import java.io.PrintWriter;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/** {@code sluice topic create|list|describe|delete}. */
+@Command(
+    name = "topic",
+    mixinStandardHelpOptions = true,
+    description = "Create, list, describe and delete topics.",
+    subcommands = {
+      TopicCommand.CreateTopic.class,
+      TopicCommand.ListTopics.class,
+      TopicCommand.DescribeTopic.class,
+      TopicCommand.DeleteTopic.class
+    })
+final class TopicCommand implements Callable<Integer> {
+
+  static final String TIMEOUT_DOC =
+      "How long to wait for the cluster, in milliseconds (default: ${DEFAULT-VALUE}).";
+
+  @Spec CommandSpec spec;
+
+  @Override
+  public Integer call() {
+    throw new ParameterException(
+        spec.commandLine(), "missing subcommand: create, list, describe or delete");
+  }
+
+  @Command(
+      name = "create",
+      mixinStandardHelpOptions = true,
+      description = "Create a topic. Goes through Raft on the leader.")
+  static final class CreateTopic implements Callable<Integer> {
+    @Spec CommandSpec spec;
+    @Mixin ClientOptions client;
+
+    @Parameters(paramLabel = "NAME", description = "Topic name: 1 to 249 of [a-zA-Z0-9._-].")
+    String name;
+
+    @Option(
+        names = "--partitions",
+        paramLabel = "N",
+        defaultValue = "1",
+        description = "Number of partitions (default: ${DEFAULT-VALUE}).")
+    int partitions;
+
+    @Option(
+        names = "--timeout-ms",
+        paramLabel = "MS",
+        defaultValue = "10000",
+        description = TIMEOUT_DOC)
+    long timeoutMs;
+
+    @Override
+    public Integer call() {
+      Validate.positive(spec, "--partitions", partitions);
+      Validate.positive(spec, "--timeout-ms", timeoutMs);
+      try (SluiceClient sluice = client.connectFor(timeoutMs)) {
+        TopicInfo topic =
+            Await.get(
+                sluice.admin().createTopic(name, partitions),
+                timeoutMs,
+                "creating topic '" + name + "'");
+        int count = topic.partitions().size();
+        spec.commandLine()
+            .getOut()
+            .printf(
+                "created topic %s with %d partition%s%n",
+                topic.name(), count, count == 1 ? "" : "s");
+      }
+      return SluiceCli.EXIT_OK;
+    }
+  }
+
+  @Command(
+      name = "list",
+      mixinStandardHelpOptions = true,
+      description = "List topics with their partition count and stored records.")
+  static final class ListTopics implements Callable<Integer> {
+    @Spec CommandSpec spec;
+    @Mixin ClientOptions client;
+
+    @Option(names = "--json", description = "Print JSON instead of a table.")
+    boolean json;
+
+    @Option(
+        names = "--timeout-ms",
+        paramLabel = "MS",
+        defaultValue = "10000",
+        description = TIMEOUT_DOC)
+    long timeoutMs;
+
+    @Override
+    public Integer call() {
+      Validate.positive(spec, "--timeout-ms", timeoutMs);
+      List<TopicInfo> topics;
+      try (SluiceClient sluice = client.connectFor(timeoutMs)) {
+        topics = Await.get(sluice.admin().listTopics(), timeoutMs, "listing topics");
+      }
+      PrintWriter out = spec.commandLine().getOut();
+      if (json) {
+        List<Object> list = new ArrayList<>();
+        topics.forEach(topic -> list.add(toJson(topic)));
+        out.println(Json.write(list));
+        out.flush();
+        return SluiceCli.EXIT_OK;
+      }
+      Table table = new Table("TOPIC", "PARTITIONS", "RECORDS", "CREATED");
+      for (TopicInfo topic : topics) {
+        table.row(
+            topic.name(),
+            topic.partitions().size(),
+            storedRecords(topic),
+            Instant.ofEpochMilli(topic.createdTimeMs()));
+      }
+      table.print(out);
+      return SluiceCli.EXIT_OK;
+    }
+  }
+
+  @Command(
+      name = "describe",
+      mixinStandardHelpOptions = true,
+      description = "Show a topic's partitions with their offsets and batch counts.")
+  static final class DescribeTopic implements Callable<Integer> {
+    @Spec CommandSpec spec;
+    @Mixin ClientOptions client;
+
+    @Parameters(paramLabel = "NAME", description = "Topic name.")
+    String name;
+
+    @Option(names = "--json", description = "Print JSON instead of a table.")
+    boolean json;
+
+    @Option(
+        names = "--timeout-ms",
+        paramLabel = "MS",
+        defaultValue = "10000",
+        description = TIMEOUT_DOC)
+    long timeoutMs;
+
+    @Override
+    public Integer call() {
+      Validate.positive(spec, "--timeout-ms", timeoutMs);
+      TopicInfo topic;
+      try (SluiceClient sluice = client.connectFor(timeoutMs)) {
+        topic =
+            Await.get(
+                sluice.admin().describeTopic(name), timeoutMs, "describing topic '" + name + "'");
+      }
+      PrintWriter out = spec.commandLine().getOut();
+      if (json) {
+        out.println(Json.write(toJson(topic)));
+        out.flush();
+        return SluiceCli.EXIT_OK;
+      }
+      out.printf(
+          "topic %s  id %d  partitions %d  created %s%n",
+          topic.name(),
+          topic.topicId(),
+          topic.partitions().size(),
+          Instant.ofEpochMilli(topic.createdTimeMs()));
+      Table table = new Table("PARTITION", "LOG-START-OFFSET", "END-OFFSET", "BATCHES");
+      for (PartitionInfo partition : topic.partitions()) {
+        table.row(
+            partition.partition(),
+            partition.logStartOffset(),
+            partition.endOffset(),
+            partition.batchCount());
+      }
+      table.print(out);
+      return SluiceCli.EXIT_OK;
+    }
+  }
+
+  @Command(
+      name = "delete",
+      mixinStandardHelpOptions = true,
+      description = "Delete a topic and all its records. Goes through Raft on the leader.")
+  static final class DeleteTopic implements Callable<Integer> {
+    @Spec CommandSpec spec;
+    @Mixin ClientOptions client;
+
+    @Parameters(paramLabel = "NAME", description = "Topic name.")
+    String name;
+
+    @Option(
+        names = "--timeout-ms",
+        paramLabel = "MS",
+        defaultValue = "10000",
+        description = TIMEOUT_DOC)
+    long timeoutMs;
+
+    @Override
+    public Integer call() {
+      Validate.positive(spec, "--timeout-ms", timeoutMs);
+      try (SluiceClient sluice = client.connectFor(timeoutMs)) {
+        Await.get(sluice.admin().deleteTopic(name), timeoutMs, "deleting topic '" + name + "'");
+      }
+      spec.commandLine().getOut().printf("deleted topic %s%n", name);
+      return SluiceCli.EXIT_OK;
+    }
+  }
+
+  /** Records still stored: the sum over partitions of end offset minus log start offset. */
+  static long storedRecords(TopicInfo topic) {
+    long records = 0;
+    for (PartitionInfo partition : topic.partitions()) {
+      records += partition.endOffset() - partition.logStartOffset();
+    }
+    return records;
+  }
+
+  static Map<String, Object> toJson(TopicInfo topic) {
+    Map<String, Object> object = new LinkedHashMap<>();
+    object.put("name", topic.name());
+    object.put("topicId", topic.topicId());
+    object.put("createdTimeMs", topic.createdTimeMs());
+    List<Object> partitions = new ArrayList<>();
+    for (PartitionInfo partition : topic.partitions()) {
+      Map<String, Object> p = new LinkedHashMap<>();
+      p.put("partition", partition.partition());
+      p.put("logStartOffset", partition.logStartOffset());
+      p.put("endOffset", partition.endOffset());
+      p.put("batchCount", partition.batchCount());
+      partitions.add(p);
+    }
+    object.put("partitions", partitions);
+    return object;
+  }
+}
