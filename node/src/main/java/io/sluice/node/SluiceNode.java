@@ -212,8 +212,8 @@ public final class SluiceNode implements AutoCloseable {
   private void registerClientAddress() {
     try {
       String address = config.advertisedListen().toString();
-      if (address.equals(stateMachine.core().nodes().get(config.nodeId()))) {
-        return;
+      if (address.equals(stateMachine.core().nodes().get(config.nodeId())) || leaderId().isEmpty()) {
+        return; // registered already, or no leader to take it yet
       }
       CompletableFuture<?> inFlight = registration.get();
       if (inFlight != null && !inFlight.isDone()) {
