@@ -31,8 +31,6 @@ import picocli.CommandLine.Spec;
     })
 final class TopicCommand implements Callable<Integer> {
 
-  static final String TIMEOUT_DOC =
-      "How long to wait for the cluster, in milliseconds (default: ${DEFAULT-VALUE}).";
 
   @Spec CommandSpec spec;
 
@@ -60,22 +58,17 @@ final class TopicCommand implements Callable<Integer> {
         description = "Number of partitions (default: ${DEFAULT-VALUE}).")
     int partitions;
 
-    @Option(
-        names = "--timeout-ms",
-        paramLabel = "MS",
-        defaultValue = "10000",
-        description = TIMEOUT_DOC)
-    long timeoutMs;
+    @Mixin TopicTimeout timeout;
 
     @Override
     public Integer call() {
       Validate.positive(spec, "--partitions", partitions);
-      Validate.positive(spec, "--timeout-ms", timeoutMs);
-      try (SluiceClient sluice = client.connectFor(timeoutMs)) {
+      Validate.positive(spec, "--timeout-ms", timeout.ms);
+      try (SluiceClient sluice = client.connectFor(timeout.ms)) {
         TopicInfo topic =
             Await.get(
                 sluice.admin().createTopic(name, partitions),
-                timeoutMs,
+                timeout.ms,
                 "creating topic '" + name + "'");
         int count = topic.partitions().size();
         spec.commandLine()
@@ -99,19 +92,14 @@ final class TopicCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print JSON instead of a table.")
     boolean json;
 
-    @Option(
-        names = "--timeout-ms",
-        paramLabel = "MS",
-        defaultValue = "10000",
-        description = TIMEOUT_DOC)
-    long timeoutMs;
+    @Mixin TopicTimeout timeout;
 
     @Override
     public Integer call() {
-      Validate.positive(spec, "--timeout-ms", timeoutMs);
+      Validate.positive(spec, "--timeout-ms", timeout.ms);
       List<TopicInfo> topics;
-      try (SluiceClient sluice = client.connectFor(timeoutMs)) {
-        topics = Await.get(sluice.admin().listTopics(), timeoutMs, "listing topics");
+      try (SluiceClient sluice = client.connectFor(timeout.ms)) {
+        topics = Await.get(sluice.admin().listTopics(), timeout.ms, "listing topics");
       }
       PrintWriter out = spec.commandLine().getOut();
       if (json) {
@@ -148,21 +136,16 @@ final class TopicCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print JSON instead of a table.")
     boolean json;
 
-    @Option(
-        names = "--timeout-ms",
-        paramLabel = "MS",
-        defaultValue = "10000",
-        description = TIMEOUT_DOC)
-    long timeoutMs;
+    @Mixin TopicTimeout timeout;
 
     @Override
     public Integer call() {
-      Validate.positive(spec, "--timeout-ms", timeoutMs);
+      Validate.positive(spec, "--timeout-ms", timeout.ms);
       TopicInfo topic;
-      try (SluiceClient sluice = client.connectFor(timeoutMs)) {
+      try (SluiceClient sluice = client.connectFor(timeout.ms)) {
         topic =
             Await.get(
-                sluice.admin().describeTopic(name), timeoutMs, "describing topic '" + name + "'");
+                sluice.admin().describeTopic(name), timeout.ms, "describing topic '" + name + "'");
       }
       PrintWriter out = spec.commandLine().getOut();
       if (json) {
@@ -200,18 +183,13 @@ final class TopicCommand implements Callable<Integer> {
     @Parameters(paramLabel = "NAME", description = "Topic name.")
     String name;
 
-    @Option(
-        names = "--timeout-ms",
-        paramLabel = "MS",
-        defaultValue = "10000",
-        description = TIMEOUT_DOC)
-    long timeoutMs;
+    @Mixin TopicTimeout timeout;
 
     @Override
     public Integer call() {
-      Validate.positive(spec, "--timeout-ms", timeoutMs);
-      try (SluiceClient sluice = client.connectFor(timeoutMs)) {
-        Await.get(sluice.admin().deleteTopic(name), timeoutMs, "deleting topic '" + name + "'");
+      Validate.positive(spec, "--timeout-ms", timeout.ms);
+      try (SluiceClient sluice = client.connectFor(timeout.ms)) {
+        Await.get(sluice.admin().deleteTopic(name), timeout.ms, "deleting topic '" + name + "'");
       }
       spec.commandLine().getOut().printf("deleted topic %s%n", name);
       return SluiceCli.EXIT_OK;
@@ -243,5 +221,16 @@ final class TopicCommand implements Callable<Integer> {
     }
     object.put("partitions", partitions);
     return object;
+  }
+
+  /** The --timeout-ms option every topic subcommand shares. */
+  static final class TopicTimeout {
+    @Option(
+        names = "--timeout-ms",
+        paramLabel = "MS",
+        defaultValue = "10000",
+        description =
+      "How long to wait for the cluster, in milliseconds (default: ${DEFAULT-VALUE}).")
+    long ms;
   }
 }
