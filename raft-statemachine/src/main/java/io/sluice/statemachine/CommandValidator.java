@@ -44,6 +44,21 @@ public final class CommandValidator {
           throw new CommandRejectedException(ErrorReason.INVALID_PARTITION_COUNT, "partition count " + partitions
               + " is outside 1.." + limits.partitionsMax());
         }
+        TopicConfigs.validate(command.getCreateTopic().getConfigsMap(), java.util.List.of());
+      }
+      case ALTER_TOPIC_CONFIG -> {
+        checkName(command.getAlterTopicConfig().getName());
+        if (core.topic(command.getAlterTopicConfig().getName()).isEmpty()) {
+          throw new CommandRejectedException(ErrorReason.UNKNOWN_TOPIC, "topic '"
+              + command.getAlterTopicConfig().getName() + "' does not exist");
+        }
+        TopicConfigs.validate(command.getAlterTopicConfig().getSetMap(), command.getAlterTopicConfig().getResetList());
+      }
+      case TRUNCATE_PARTITION -> {
+        checkName(command.getTruncatePartition().getTopic());
+        if (command.getTruncatePartition().getLogStartOffset() < 0) {
+          throw new CommandRejectedException(ErrorReason.INVALID_OFFSET, "negative log start offset");
+        }
       }
       case DELETE_TOPIC -> checkName(command.getDeleteTopic().getName());
       case APPEND -> validateAppend(command, core);

@@ -2,6 +2,7 @@ package io.sluice.statemachine;
 
 import com.google.protobuf.InvalidProtocolBufferException;
 import io.sluice.api.v1.ErrorReason;
+import io.sluice.internal.v1.AlterTopicConfig;
 import io.sluice.internal.v1.Append;
 import io.sluice.internal.v1.AppendBatch;
 import io.sluice.internal.v1.AppendResult;
@@ -14,6 +15,7 @@ import io.sluice.internal.v1.Empty;
 import io.sluice.internal.v1.PartitionState;
 import io.sluice.internal.v1.RegisterNode;
 import io.sluice.internal.v1.TopicState;
+import io.sluice.internal.v1.TruncatePartition;
 import io.sluice.protocol.RecordBatch;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -189,6 +191,8 @@ public final class LogCore implements AutoCloseable {
         case DELETE_TOPIC -> deleteTopic(command.getDeleteTopic(), batch, effects);
         case APPEND -> append(command.getTimestampMs(), command.getAppend(), batch, effects);
         case REGISTER_NODE -> registerNode(command.getRegisterNode(), batch, effects);
+        case ALTER_TOPIC_CONFIG -> alterTopicConfig(command.getAlterTopicConfig(), batch, effects);
+        case TRUNCATE_PARTITION -> truncatePartition(command.getTruncatePartition(), batch, effects);
         case KIND_NOT_SET -> throw new IllegalStateException("entry " + index + " has a command with no kind");
       };
       batch.put(Keys.APPLIED, ByteBuffer.allocate(16).putLong(term).putLong(index).array());
@@ -248,6 +252,7 @@ public final class LogCore implements AutoCloseable {
     // shares keys with an earlier one.
     TopicState t = TopicState.newBuilder()
         .setName(c.getName()).setTopicId(index).setPartitions(c.getPartitions()).setCreatedTimeMs(timestampMs)
+        .putAllConfigs(c.getConfigsMap())
         .build();
     batch.put(Keys.topic(t.getName()), t.toByteArray());
     PartitionState[] ps = new PartitionState[t.getPartitions()];
@@ -302,13 +307,124 @@ public final class LogCore implements AutoCloseable {
       int count = RecordBatch.recordCount(ByteBuffer.wrap(stored));
       Invariants.check(count > 0, "batch for %s-%d has %d records", b.getTopic(), b.getPartition(), count);
       PartitionState after = before.toBuilder()
-          .setNextOffset(baseOffset + count).setBatchCount(before.getBatchCount() + 1).build();
+          .setNextOffset(baseOffset + count)
+          .setBatchCount(before.getBatchCount() + 1)
+          .setSizeBytes(before.getSizeBytes() + stored.length)
+          .build();
       batch.put(Keys.batch(t.getTopicId(), b.getPartition(), baseOffset), stored);
       batch.put(Keys.partition(t.getTopicId(), b.getPartition()), after.toByteArray());
       ps[b.getPartition()] = after;
       result.addBaseOffsets(baseOffset);
     }
     return CommandResult.newBuilder().setAppend(result).build();
+  }
+
+  private CommandResult alterTopicConfig(AlterTopicConfig c, WriteBatch batch, Effects fx) throws RocksDBException {
+    TopicState t = topics.get(c.getName());
+    if (t == null) {
+      return error(ErrorReason.UNKNOWN_TOPIC, "topic '" + c.getName() + "' does not exist");
+    }
+    TopicState.Builder altered = t.toBuilder().putAllConfigs(c.getSetMap());
+    for (String key : c.getResetList()) {
+      altered.removeConfigs(key);
+    }
+    TopicState after = altered.build();
+    batch.put(Keys.topic(after.getName()), after.toByteArray());
+    fx.topicsPut.put(after.getName(), after);
+    return CommandResult.newBuilder().setTopic(after).build();
+  }
+
+  /**
+   * Deletes the batches below {@code log_start_offset} and advances the log start offset. The
+   * offset must be a batch boundary at or above the current start: offsets are never reused and a
+   * batch is never split.
+   */
+  private CommandResult truncatePartition(TruncatePartition c, WriteBatch batch, Effects fx) throws RocksDBException {
+    TopicState t = topics.get(c.getTopic());
+    if (t == null || t.getTopicId() != c.getTopicId()) {
+      return error(ErrorReason.UNKNOWN_TOPIC, "topic '" + c.getTopic() + "' (id " + c.getTopicId() + ") does not exist");
+    }
+    if (c.getPartition() < 0 || c.getPartition() >= t.getPartitions()) {
+      return error(ErrorReason.UNKNOWN_PARTITION, "topic '" + c.getTopic() + "' has no partition " + c.getPartition());
+    }
+    PartitionState before = partitions.get(t.getTopicId())[c.getPartition()];
+    long start = c.getLogStartOffset();
+    if (start <= before.getLogStartOffset()) {
+      return CommandResult.newBuilder().setOk(Empty.getDefaultInstance()).build(); // already there
+    }
+    if (start > before.getNextOffset()) {
+      return error(ErrorReason.INVALID_OFFSET, "cannot truncate " + c.getTopic() + "-" + c.getPartition() + " to "
+          + start + ", past its end offset " + before.getNextOffset());
+    }
+    byte[] from = Keys.batch(t.getTopicId(), c.getPartition(), 0);
+    byte[] to = Keys.batch(t.getTopicId(), c.getPartition(), start);
+    if (start < before.getNextOffset() && !batchStartsAt(to)) {
+      return error(ErrorReason.INVALID_OFFSET, start + " is not a batch boundary of " + c.getTopic() + "-" + c.getPartition());
+    }
+    long removedBatches = 0;
+    long removedBytes = 0;
+    try (Slice upper = new Slice(to);
+         ReadOptions ro = new ReadOptions().setIterateUpperBound(upper);
+         RocksIterator it = db.newIterator(ro)) {
+      for (it.seek(from); it.isValid(); it.next()) {
+        removedBatches++;
+        removedBytes += it.value().length;
+      }
+    }
+    batch.deleteRange(from, to);
+    PartitionState after = before.toBuilder()
+        .setLogStartOffset(start)
+        .setBatchCount(before.getBatchCount() - removedBatches)
+        .setSizeBytes(before.getSizeBytes() - removedBytes)
+        .build();
+    Invariants.check(after.getBatchCount() >= 0 && after.getSizeBytes() >= 0,
+        "truncating %s-%d left %s", c.getTopic(), c.getPartition(), after);
+    batch.put(Keys.partition(t.getTopicId(), c.getPartition()), after.toByteArray());
+    PartitionState[] ps = fx.partitionsPut.computeIfAbsent(t.getTopicId(), id -> partitions.get(id).clone());
+    ps[c.getPartition()] = after;
+    return CommandResult.newBuilder().setOk(Empty.getDefaultInstance()).build();
+  }
+
+  private boolean batchStartsAt(byte[] key) throws RocksDBException {
+    return db.get(key) != null;
+  }
+
+  /**
+   * Where retention would move a partition's log start offset: past every leading batch whose
+   * newest record is older than {@code timestampMsCutoff}, and past the oldest batches while the
+   * partition holds more than {@code bytesMax} (-1: no limit). Empty when nothing is due.
+   * Read-only; the leader proposes the result as a {@link TruncatePartition} command.
+   */
+  public Optional<Long> retentionPoint(String topicName, int partition, long timestampMsCutoff, long bytesMax) {
+    lock.readLock().lock();
+    try {
+      TopicState t = topics.get(topicName);
+      PartitionState[] ps = t == null ? null : partitions.get(t.getTopicId());
+      if (ps == null || partition < 0 || partition >= ps.length) {
+        return Optional.empty();
+      }
+      PartitionState state = ps[partition];
+      long size = state.getSizeBytes();
+      long start = state.getLogStartOffset();
+      byte[] prefix = Keys.batchPrefix(t.getTopicId(), partition);
+      try (Slice upper = new Slice(Keys.prefixEnd(prefix));
+           ReadOptions ro = new ReadOptions().setIterateUpperBound(upper);
+           RocksIterator it = db.newIterator(ro)) {
+        for (it.seek(prefix); it.isValid(); it.next()) {
+          ByteBuffer b = ByteBuffer.wrap(it.value());
+          boolean expired = b.getLong(RecordBatch.MAX_TIMESTAMP_OFFSET) < timestampMsCutoff;
+          boolean overSize = bytesMax >= 0 && size > bytesMax;
+          if (!expired && !overSize) {
+            break;
+          }
+          size -= b.remaining();
+          start = RecordBatch.lastOffset(b) + 1;
+        }
+      }
+      return start > state.getLogStartOffset() ? Optional.of(start) : Optional.empty();
+    } finally {
+      lock.readLock().unlock();
+    }
   }
 
   private CommandResult registerNode(RegisterNode c, WriteBatch batch, Effects fx) throws RocksDBException {

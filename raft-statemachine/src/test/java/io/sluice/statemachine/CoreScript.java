@@ -1,6 +1,7 @@
 package io.sluice.statemachine;
 
 import com.google.protobuf.ByteString;
+import io.sluice.internal.v1.AlterTopicConfig;
 import io.sluice.internal.v1.Append;
 import io.sluice.internal.v1.AppendBatch;
 import io.sluice.internal.v1.Command;
@@ -9,6 +10,8 @@ import io.sluice.internal.v1.CreateTopic;
 import io.sluice.internal.v1.DeleteTopic;
 import io.sluice.internal.v1.PartitionState;
 import io.sluice.internal.v1.RegisterNode;
+import io.sluice.internal.v1.TopicState;
+import io.sluice.internal.v1.TruncatePartition;
 import io.sluice.protocol.Record;
 import io.sluice.protocol.RecordBatch;
 import java.nio.ByteBuffer;
@@ -21,7 +24,10 @@ import java.util.stream.Collectors;
 /**
  * Runs the little command language of the golden files against a {@link LogCore}:
  * <pre>
- * create-topic NAME PARTITIONS
+ * create-topic NAME PARTITIONS [KEY=VALUE …]
+ * alter-topic NAME [KEY=VALUE …] [-KEY …]          (set, or reset to default)
+ * truncate TOPIC/PARTITION OFFSET                 (retention's command)
+ * retention-point TOPIC PARTITION CUTOFF_MS BYTES_MAX
  * delete-topic NAME
  * append TOPIC/PARTITION:RECORDS [TOPIC/PARTITION:RECORDS …]   (one command, all or nothing)
  * read TOPIC PARTITION OFFSET MAXBYTES
@@ -44,7 +50,24 @@ final class CoreScript {
     String[] w = line.trim().split("\\s+");
     Command.Builder c = Command.newBuilder().setTimestampMs(timestampMs);
     switch (w[0]) {
-      case "create-topic" -> c.setCreateTopic(CreateTopic.newBuilder().setName(w[1]).setPartitions(Integer.parseInt(w[2])));
+      case "create-topic" -> {
+        CreateTopic.Builder t = CreateTopic.newBuilder().setName(w[1]).setPartitions(Integer.parseInt(w[2]));
+        for (int i = 3; i < w.length; i++) {
+          t.putConfigs(w[i].split("=")[0], w[i].split("=")[1]);
+        }
+        c.setCreateTopic(t);
+      }
+      case "alter-topic" -> {
+        AlterTopicConfig.Builder a = AlterTopicConfig.newBuilder().setName(w[1]);
+        for (int i = 2; i < w.length; i++) {
+          if (w[i].startsWith("-")) {
+            a.addReset(w[i].substring(1));
+          } else {
+            a.putSet(w[i].split("=")[0], w[i].split("=")[1]);
+          }
+        }
+        c.setAlterTopicConfig(a);
+      }
       case "delete-topic" -> c.setDeleteTopic(DeleteTopic.newBuilder().setName(w[1]));
       case "register" -> c.setRegisterNode(RegisterNode.newBuilder().setNodeId(w[1]).setClientAddress(w[2]));
       case "append" -> {
@@ -76,6 +99,19 @@ final class CoreScript {
     if (w[0].equals("state")) {
       return state(core);
     }
+    if (w[0].equals("retention-point")) {
+      return "retention-point " + core.retentionPoint(w[1], Integer.parseInt(w[2]), Long.parseLong(w[3]), Long.parseLong(w[4]))
+          .map(String::valueOf).orElse("none");
+    }
+    if (w[0].equals("truncate")) {
+      String[] tp = w[1].split("/");
+      long topicId = core.topic(tp[0]).map(TopicState::getTopicId).orElse(-1L);
+      index++;
+      Command c = Command.newBuilder().setTimestampMs(1000 * index).setTruncatePartition(TruncatePartition.newBuilder()
+          .setTopic(tp[0]).setTopicId(topicId).setPartition(Integer.parseInt(tp[1]))
+          .setLogStartOffset(Long.parseLong(w[2]))).build();
+      return describe(core.apply(1, index, c));
+    }
     if (w[0].equals("read")) {
       LogCore.ReadResult r = core.read(w[1], Integer.parseInt(w[2]), Long.parseLong(w[3]), Integer.parseInt(w[4]));
       List<String> out = new ArrayList<>();
@@ -99,7 +135,8 @@ final class CoreScript {
     return switch (r.getKindCase()) {
       case ERROR -> "error " + r.getError().getReason() + ": " + r.getError().getMessage();
       case TOPIC -> "topic " + r.getTopic().getName() + " id=" + r.getTopic().getTopicId()
-          + " partitions=" + r.getTopic().getPartitions() + " created=" + r.getTopic().getCreatedTimeMs();
+          + " partitions=" + r.getTopic().getPartitions() + " created=" + r.getTopic().getCreatedTimeMs()
+          + (r.getTopic().getConfigsCount() == 0 ? "" : " configs=" + new java.util.TreeMap<>(r.getTopic().getConfigsMap()));
       case APPEND -> "base_offsets=" + r.getAppend().getBaseOffsetsList() + " time=" + r.getAppend().getLogAppendTimeMs();
       case OK -> "ok";
       case KIND_NOT_SET -> "empty";
@@ -110,10 +147,11 @@ final class CoreScript {
     List<String> out = new ArrayList<>();
     out.add("applied=" + core.applied().term() + ":" + core.applied().index());
     for (LogCore.TopicView v : core.topicViews()) {
-      out.add("topic " + v.topic().getName() + " id=" + v.topic().getTopicId());
+      out.add("topic " + v.topic().getName() + " id=" + v.topic().getTopicId() + " " + TopicConfigs.effective(v.topic()));
       for (int p = 0; p < v.partitions().size(); p++) {
         PartitionState s = v.partitions().get(p);
-        out.add("  " + p + ": start=" + s.getLogStartOffset() + " next=" + s.getNextOffset() + " batches=" + s.getBatchCount());
+        out.add("  " + p + ": start=" + s.getLogStartOffset() + " next=" + s.getNextOffset() + " batches=" + s.getBatchCount()
+            + " bytes=" + s.getSizeBytes());
       }
     }
     Map<String, String> nodes = new java.util.TreeMap<>(core.nodes());
