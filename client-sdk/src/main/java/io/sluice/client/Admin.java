@@ -23,7 +23,23 @@ public interface Admin {
    * @return the topic as created; fails with {@link TopicExistsException},
    *     {@link InvalidRequestException}, ...
    */
-  CompletableFuture<TopicInfo> createTopic(String name, int partitions);
+  default CompletableFuture<TopicInfo> createTopic(String name, int partitions) {
+    return createTopic(name, partitions, java.util.Map.of());
+  }
+
+  /**
+   * Creates a topic with configuration overrides (keys such as {@code retention.ms},
+   * {@code retention.bytes}; unknown keys or bad values fail with {@link InvalidRequestException}).
+   */
+  CompletableFuture<TopicInfo> createTopic(String name, int partitions, java.util.Map<String, String> configs);
+
+  /**
+   * Sets configuration keys of a topic and returns others to their defaults; returns the topic
+   * with its new effective configuration. Fails with {@link UnknownTopicException} or
+   * {@link InvalidRequestException}.
+   */
+  CompletableFuture<TopicInfo> alterTopicConfig(String name, java.util.Map<String, String> set,
+      java.util.Collection<String> reset);
 
   /** Deletes a topic and its records; fails with {@link UnknownTopicException} if absent. */
   CompletableFuture<Void> deleteTopic(String name);

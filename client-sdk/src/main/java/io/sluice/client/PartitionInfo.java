@@ -7,5 +7,6 @@ package io.sluice.client;
  * @param logStartOffset first offset still stored
  * @param endOffset      offset the next appended record will get
  * @param batchCount     number of stored batches
+ * @param sizeBytes      bytes of stored batches
  */
-public record PartitionInfo(int partition, long logStartOffset, long endOffset, long batchCount) {}
+public record PartitionInfo(int partition, long logStartOffset, long endOffset, long batchCount, long sizeBytes) {}

@@ -109,7 +109,7 @@ class AdminTest {
     await(admin.createTopic("a", 2));
 
     assertEquals(List.of("a", "b"), await(admin.listTopics()).stream().map(TopicInfo::name).toList());
-    assertEquals(new PartitionInfo(1, 0, 0, 0), await(admin.describeTopic("a")).partitions().get(1));
+    assertEquals(new PartitionInfo(1, 0, 0, 0, 0), await(admin.describeTopic("a")).partitions().get(1));
     await(admin.deleteTopic("a"));
     assertInstanceOf(UnknownTopicException.class, failure(admin.describeTopic("a")));
     assertInstanceOf(UnknownTopicException.class, failure(admin.deleteTopic("a")));

@@ -138,6 +138,8 @@ public final class SluiceNode implements AutoCloseable {
         .start();
     serving.set(true);
     scheduler.scheduleWithFixedDelay(this::registerClientAddress, 0, 500, TimeUnit.MILLISECONDS);
+    long retentionMs = config.getLong(NodeConfig.RETENTION_CHECK_INTERVAL_MS);
+    scheduler.scheduleWithFixedDelay(new RetentionEnforcer(this), retentionMs, retentionMs, TimeUnit.MILLISECONDS);
     LOG.info("node {} serving clients on {} (advertised {}), Raft on {}, data in {}", config.nodeId(),
         clientAddress(), config.advertisedListen(), config.raftListen(), dataDir.toAbsolutePath());
     return this;

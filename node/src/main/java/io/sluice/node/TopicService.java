@@ -1,6 +1,7 @@
 package io.sluice.node;
 
 import io.grpc.stub.StreamObserver;
+import io.sluice.api.v1.AlterTopicConfigRequest;
 import io.sluice.api.v1.CreateTopicRequest;
 import io.sluice.api.v1.CreateTopicResponse;
 import io.sluice.api.v1.DeleteTopicRequest;
@@ -12,12 +13,14 @@ import io.sluice.api.v1.ListTopicsResponse;
 import io.sluice.api.v1.PartitionDescription;
 import io.sluice.api.v1.TopicDescription;
 import io.sluice.api.v1.TopicServiceGrpc;
+import io.sluice.internal.v1.AlterTopicConfig;
 import io.sluice.internal.v1.Command;
 import io.sluice.internal.v1.CreateTopic;
 import io.sluice.internal.v1.DeleteTopic;
 import io.sluice.internal.v1.PartitionState;
 import io.sluice.internal.v1.TopicState;
 import io.sluice.statemachine.LogCore;
+import io.sluice.statemachine.TopicConfigs;
 import java.util.List;
 
 /** Topic administration: create and delete go through Raft; list and describe read local state. */
@@ -31,7 +34,8 @@ final class TopicService extends TopicServiceGrpc.TopicServiceImplBase {
   @Override
   public void createTopic(CreateTopicRequest request, StreamObserver<CreateTopicResponse> observer) {
     Command command = Command.newBuilder().setTimestampMs(System.currentTimeMillis())
-        .setCreateTopic(CreateTopic.newBuilder().setName(request.getName()).setPartitions(request.getPartitions()))
+        .setCreateTopic(CreateTopic.newBuilder().setName(request.getName()).setPartitions(request.getPartitions())
+            .putAllConfigs(request.getConfigsMap()))
         .build();
     node.proposer().propose(command).whenComplete((outcome, error) -> {
       if (error != null) {
@@ -64,6 +68,26 @@ final class TopicService extends TopicServiceGrpc.TopicServiceImplBase {
   }
 
   @Override
+  public void alterTopicConfig(AlterTopicConfigRequest request, StreamObserver<TopicDescription> observer) {
+    Command command = Command.newBuilder().setTimestampMs(System.currentTimeMillis())
+        .setAlterTopicConfig(AlterTopicConfig.newBuilder().setName(request.getName())
+            .putAllSet(request.getSetMap()).addAllReset(request.getResetList()))
+        .build();
+    node.proposer().propose(command).whenComplete((outcome, error) -> {
+      if (error != null) {
+        Replies.fail(observer, error);
+      } else if (outcome.result().hasError()) {
+        Replies.fail(observer, Replies.fromCommandError(outcome.result().getError()));
+      } else {
+        node.core().topicView(request.getName()).ifPresentOrElse(
+            v -> Replies.complete(observer, describe(v), null),
+            () -> Replies.fail(observer, Errors.notWritten(ErrorReason.UNKNOWN_TOPIC,
+                "topic '" + request.getName() + "' was deleted")));
+      }
+    });
+  }
+
+  @Override
   public void listTopics(ListTopicsRequest request, StreamObserver<ListTopicsResponse> observer) {
     ListTopicsResponse.Builder response = ListTopicsResponse.newBuilder();
     for (LogCore.TopicView v : node.core().topicViews()) {
@@ -84,14 +108,16 @@ final class TopicService extends TopicServiceGrpc.TopicServiceImplBase {
     TopicDescription.Builder d = TopicDescription.newBuilder()
         .setName(v.topic().getName())
         .setTopicId(v.topic().getTopicId())
-        .setCreatedTimeMs(v.topic().getCreatedTimeMs());
+        .setCreatedTimeMs(v.topic().getCreatedTimeMs())
+        .putAllConfigs(TopicConfigs.effective(v.topic()));
     for (int p = 0; p < v.partitions().size(); p++) {
       PartitionState s = v.partitions().get(p);
       d.addPartitions(PartitionDescription.newBuilder()
           .setPartition(p)
           .setLogStartOffset(s.getLogStartOffset())
           .setEndOffset(s.getNextOffset())
-          .setBatchCount(s.getBatchCount()));
+          .setBatchCount(s.getBatchCount())
+          .setSizeBytes(s.getSizeBytes()));
     }
     return d.build();
   }

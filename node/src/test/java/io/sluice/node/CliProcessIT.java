@@ -177,8 +177,12 @@ class CliProcessIT {
     assertEquals(0, all.exit(), all.toString());
     assertEquals(6002, new HashSet<>(all.out().lines().toList()).size(), "every record once, after the failover");
 
+    Result altered = sluice(null, "topic", "alter", "orders", "--config", "retention.ms=86400000",
+        "--bootstrap", bootstrap);
+    assertEquals(0, altered.exit(), altered.toString());
     Result describe = sluice(null, "topic", "describe", "orders", "--bootstrap", bootstrap);
     assertEquals(0, describe.exit(), describe.toString());
+    assertTrue(describe.out().contains("retention.ms=86400000"), describe.out());
   }
 
   @Test
@@ -193,6 +197,8 @@ class CliProcessIT {
     cases.put(List.of("consume", "--topic", "ghost", "--from-beginning"), "does not exist");
     cases.put(List.of("consume", "--topic", "t", "--offset", "-5"), "offset");
     cases.put(List.of("produce", "--topic", "t", "--partition", "9"), "partition");
+    cases.put(List.of("topic", "alter", "t", "--config", "retention.days=1"), "unknown topic configuration");
+    cases.put(List.of("topic", "create", "r", "--config", "retention.ms=soon"), "retention.ms");
     for (var c : cases.entrySet()) {
       List<String> args = new ArrayList<>(c.getKey());
       args.addAll(List.of("--bootstrap", bootstrap));

@@ -12,27 +12,32 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /**
- * The README's configuration table is generated from NodeConfig; this keeps them equal.
+ * The README's configuration tables are generated from NodeConfig and TopicConfigs; this keeps them equal.
  * Regenerate with {@code ./mvnw -pl node test -Dtest=ConfigDocsTest -Dsluice.docs.rewrite=true}.
  */
 class ConfigDocsTest {
   private static final Path README = Path.of("..", "README.md");
-  private static final String BEGIN = "<!-- config-table:begin (generated from NodeConfig; do not edit) -->\n";
-  private static final String END = "<!-- config-table:end -->";
 
   @Test
-  void readmeTableMatchesNodeConfig() throws IOException {
+  void readmeTablesMatchTheirSources() throws IOException {
     String readme = Files.readString(README);
-    int b = readme.indexOf(BEGIN);
-    int e = readme.indexOf(END);
-    assertTrue(b >= 0 && e > b, "README.md lacks the config-table markers");
-    String current = readme.substring(b + BEGIN.length(), e);
-    String generated = NodeConfig.markdownTable();
+    String updated = section(readme, "config-table", NodeConfig.markdownTable());
+    updated = section(updated, "topic-config-table", io.sluice.statemachine.TopicConfigs.markdownTable());
     if (Boolean.getBoolean("sluice.docs.rewrite")) {
-      Files.writeString(README, readme.substring(0, b + BEGIN.length()) + generated + readme.substring(e));
+      Files.writeString(README, updated);
       return;
     }
-    assertEquals(generated, current, "README configuration table is stale; regenerate it (see this test's Javadoc)");
+    assertEquals(readme, updated, "README configuration tables are stale; regenerate them (see this test's Javadoc)");
+  }
+
+  /** {@code text} with the generated part between the markers named {@code name} replaced. */
+  private static String section(String text, String name, String generated) {
+    String begin = "<!-- " + name + ":begin (generated; do not edit) -->\n";
+    String end = "<!-- " + name + ":end -->";
+    int b = text.indexOf(begin);
+    int e = text.indexOf(end);
+    assertTrue(b >= 0 && e > b, "README.md lacks the " + name + " markers");
+    return text.substring(0, b + begin.length()) + generated + text.substring(e);
   }
 
   private static Map<String, String> minimal() {

@@ -1,5 +1,6 @@
 package io.sluice.client.internal;
 
+import io.sluice.api.v1.AlterTopicConfigRequest;
 import io.sluice.api.v1.CreateTopicRequest;
 import io.sluice.api.v1.DeleteTopicRequest;
 import io.sluice.api.v1.DescribeTopicRequest;
@@ -26,7 +27,7 @@ public final class AdminImpl implements Admin {
   }
 
   @Override
-  public CompletableFuture<TopicInfo> createTopic(String name, int partitions) {
+  public CompletableFuture<TopicInfo> createTopic(String name, int partitions, java.util.Map<String, String> configs) {
     String problem = TopicNames.problem(name);
     if (problem != null) {
       return Futures.failed(new InvalidRequestException(problem, null, "INVALID_TOPIC_NAME", WriteOutcome.NOT_WRITTEN, null));
@@ -35,10 +36,24 @@ public final class AdminImpl implements Admin {
       return Futures.failed(new InvalidRequestException("partition count must be at least 1, got " + partitions,
           null, "INVALID_PARTITION_COUNT", WriteOutcome.NOT_WRITTEN, null));
     }
-    CreateTopicRequest req = CreateTopicRequest.newBuilder().setName(name).setPartitions(partitions).build();
+    CreateTopicRequest req = CreateTopicRequest.newBuilder().setName(name).setPartitions(partitions)
+        .putAllConfigs(configs).build();
     return Futures.map(RetryingCall.run(ctx, RetryingCall.Target.LEADER, true, "createTopic " + name,
         (address, timeout) -> ctx.rpc().call(address, SluiceMethods.CREATE_TOPIC, req, timeout, true)),
         resp -> Convert.topic(resp.getTopic()));
+  }
+
+  @Override
+  public CompletableFuture<TopicInfo> alterTopicConfig(String name, java.util.Map<String, String> set,
+      java.util.Collection<String> reset) {
+    String problem = TopicNames.problem(name);
+    if (problem != null) {
+      return Futures.failed(new InvalidRequestException(problem, null, "INVALID_TOPIC_NAME", WriteOutcome.NOT_WRITTEN, null));
+    }
+    AlterTopicConfigRequest req = AlterTopicConfigRequest.newBuilder().setName(name).putAllSet(set).addAllReset(reset).build();
+    return Futures.map(RetryingCall.run(ctx, RetryingCall.Target.LEADER, true, "alterTopicConfig " + name,
+        (address, timeout) -> ctx.rpc().call(address, SluiceMethods.ALTER_TOPIC_CONFIG, req, timeout, true)),
+        Convert::topic);
   }
 
   @Override

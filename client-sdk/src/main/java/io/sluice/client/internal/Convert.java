@@ -15,10 +15,11 @@ public final class Convert {
   public static TopicInfo topic(TopicDescription d) {
     List<PartitionInfo> parts = new ArrayList<>(d.getPartitionsCount());
     for (PartitionDescription p : d.getPartitionsList()) {
-      parts.add(new PartitionInfo(p.getPartition(), p.getLogStartOffset(), p.getEndOffset(), p.getBatchCount()));
+      parts.add(new PartitionInfo(p.getPartition(), p.getLogStartOffset(), p.getEndOffset(), p.getBatchCount(),
+          p.getSizeBytes()));
     }
     parts.sort((a, b) -> Integer.compare(a.partition(), b.partition()));
-    return new TopicInfo(d.getName(), d.getTopicId(), d.getCreatedTimeMs(), parts);
+    return new TopicInfo(d.getName(), d.getTopicId(), d.getCreatedTimeMs(), parts, d.getConfigsMap());
   }
 
   public static NodeStatus nodeStatus(io.sluice.api.v1.NodeStatus s) {

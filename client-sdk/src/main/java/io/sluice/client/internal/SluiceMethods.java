@@ -33,6 +33,8 @@ public final class SluiceMethods {
   public static final MethodDescriptor<FetchRequest, FetchResponse> FETCH = FetchServiceGrpc.getFetchMethod();
   public static final MethodDescriptor<CreateTopicRequest, CreateTopicResponse> CREATE_TOPIC =
       TopicServiceGrpc.getCreateTopicMethod();
+  public static final MethodDescriptor<io.sluice.api.v1.AlterTopicConfigRequest, TopicDescription> ALTER_TOPIC_CONFIG =
+      TopicServiceGrpc.getAlterTopicConfigMethod();
   public static final MethodDescriptor<DeleteTopicRequest, DeleteTopicResponse> DELETE_TOPIC =
       TopicServiceGrpc.getDeleteTopicMethod();
   public static final MethodDescriptor<ListTopicsRequest, ListTopicsResponse> LIST_TOPICS =

@@ -22,12 +22,13 @@ import picocli.CommandLine.Spec;
 @Command(
     name = "topic",
     mixinStandardHelpOptions = true,
-    description = "Create, list, describe and delete topics.",
+    description = "Create, list, describe, alter and delete topics.",
     subcommands = {
       TopicCommand.CreateTopic.class,
       TopicCommand.ListTopics.class,
       TopicCommand.DescribeTopic.class,
-      TopicCommand.DeleteTopic.class
+      TopicCommand.DeleteTopic.class,
+      TopicCommand.AlterTopic.class
     })
 final class TopicCommand implements Callable<Integer> {
 
@@ -37,7 +38,7 @@ final class TopicCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     throw new ParameterException(
-        spec.commandLine(), "missing subcommand: create, list, describe or delete");
+        spec.commandLine(), "missing subcommand: create, list, describe, alter or delete");
   }
 
   @Command(
@@ -58,6 +59,12 @@ final class TopicCommand implements Callable<Integer> {
         description = "Number of partitions (default: ${DEFAULT-VALUE}).")
     int partitions;
 
+    @Option(
+        names = "--config",
+        paramLabel = "KEY=VALUE",
+        description = "A topic configuration override, e.g. retention.ms=86400000 (repeatable).")
+    Map<String, String> configs = new LinkedHashMap<>();
+
     @Mixin TopicTimeout timeout;
 
     @Override
@@ -67,7 +74,7 @@ final class TopicCommand implements Callable<Integer> {
       try (SluiceClient sluice = client.connectFor(timeout.ms)) {
         TopicInfo topic =
             Await.get(
-                sluice.admin().createTopic(name, partitions),
+                sluice.admin().createTopic(name, partitions, configs),
                 timeout.ms,
                 "creating topic '" + name + "'");
         int count = topic.partitions().size();
@@ -159,13 +166,15 @@ final class TopicCommand implements Callable<Integer> {
           topic.topicId(),
           topic.partitions().size(),
           Instant.ofEpochMilli(topic.createdTimeMs()));
-      Table table = new Table("PARTITION", "LOG-START-OFFSET", "END-OFFSET", "BATCHES");
+      topic.configs().forEach((key, value) -> out.printf("  %s=%s%n", key, value));
+      Table table = new Table("PARTITION", "LOG-START-OFFSET", "END-OFFSET", "BATCHES", "BYTES");
       for (PartitionInfo partition : topic.partitions()) {
         table.row(
             partition.partition(),
             partition.logStartOffset(),
             partition.endOffset(),
-            partition.batchCount());
+            partition.batchCount(),
+            partition.sizeBytes());
       }
       table.print(out);
       return SluiceCli.EXIT_OK;
@@ -217,10 +226,50 @@ final class TopicCommand implements Callable<Integer> {
       p.put("logStartOffset", partition.logStartOffset());
       p.put("endOffset", partition.endOffset());
       p.put("batchCount", partition.batchCount());
+      p.put("sizeBytes", partition.sizeBytes());
       partitions.add(p);
     }
     object.put("partitions", partitions);
+    object.put("configs", new java.util.TreeMap<>(topic.configs()));
     return object;
+  }
+
+  @Command(
+      name = "alter",
+      mixinStandardHelpOptions = true,
+      description = "Change a topic's configuration (e.g. retention). Goes through Raft on the leader.")
+  static final class AlterTopic implements Callable<Integer> {
+    @Spec CommandSpec spec;
+    @Mixin ClientOptions client;
+
+    @Parameters(paramLabel = "NAME", description = "Topic name.")
+    String name;
+
+    @Option(names = "--config", paramLabel = "KEY=VALUE", description = "Set a key (repeatable).")
+    Map<String, String> set = new LinkedHashMap<>();
+
+    @Option(names = "--delete-config", paramLabel = "KEY", description = "Return a key to its default (repeatable).")
+    List<String> reset = new ArrayList<>();
+
+    @Mixin TopicTimeout timeout;
+
+    @Override
+    public Integer call() {
+      Validate.positive(spec, "--timeout-ms", timeout.ms);
+      if (set.isEmpty() && reset.isEmpty()) {
+        throw new ParameterException(spec.commandLine(), "nothing to change: give --config or --delete-config");
+      }
+      TopicInfo topic;
+      try (SluiceClient sluice = client.connectFor(timeout.ms)) {
+        topic = Await.get(sluice.admin().alterTopicConfig(name, set, reset), timeout.ms,
+            "altering topic '" + name + "'");
+      }
+      PrintWriter out = spec.commandLine().getOut();
+      out.printf("altered topic %s%n", topic.name());
+      topic.configs().forEach((key, value) -> out.printf("  %s=%s%n", key, value));
+      out.flush();
+      return SluiceCli.EXIT_OK;
+    }
   }
 
   /** The --timeout-ms option every topic subcommand shares. */
