@@ -13,6 +13,8 @@ import java.nio.charset.StandardCharsets;
  * 0x02 topicId(8) partition(4)              PartitionState
  * 0x03 topicId(8) partition(4) baseOffset(8) record batch bytes (base offset set)
  * 0x04 nodeId (UTF-8)                       client address (UTF-8)
+ * 0x05 producerId(8)                        ProducerState
+ * 0x06 producerId(8) topicId(8) partition(4) ProducerPartitionState (recent sequence ranges)
  * </pre>
  */
 final class Keys {
@@ -21,6 +23,8 @@ final class Keys {
   static final byte PARTITION = 0x02;
   static final byte BATCH = 0x03;
   static final byte NODE = 0x04;
+  static final byte PRODUCER = 0x05;
+  static final byte PRODUCER_PARTITION = 0x06;
 
   static final byte[] APPLIED = {META, 'A'};
 
@@ -55,6 +59,19 @@ final class Keys {
   /** First key of a topic's batches (inclusive). */
   static byte[] batchesOf(long topicId) {
     return ByteBuffer.allocate(9).put(BATCH).putLong(topicId).array();
+  }
+
+  static byte[] producer(long producerId) {
+    return ByteBuffer.allocate(9).put(PRODUCER).putLong(producerId).array();
+  }
+
+  static byte[] producerPartition(long producerId, long topicId, int partition) {
+    return ByteBuffer.allocate(21).put(PRODUCER_PARTITION).putLong(producerId).putLong(topicId).putInt(partition).array();
+  }
+
+  /** Prefix of every partition state of one producer. */
+  static byte[] producerPartitionsOf(long producerId) {
+    return ByteBuffer.allocate(9).put(PRODUCER_PARTITION).putLong(producerId).array();
   }
 
   /** The smallest key after every key that starts with {@code prefix} (exclusive end of a range). */

@@ -12,8 +12,12 @@ import io.sluice.internal.v1.CommandResult;
 import io.sluice.internal.v1.CreateTopic;
 import io.sluice.internal.v1.DeleteTopic;
 import io.sluice.internal.v1.Empty;
+import io.sluice.internal.v1.ExpireProducers;
 import io.sluice.internal.v1.PartitionState;
+import io.sluice.internal.v1.ProducerPartitionState;
+import io.sluice.internal.v1.ProducerState;
 import io.sluice.internal.v1.RegisterNode;
+import io.sluice.internal.v1.SequenceRange;
 import io.sluice.internal.v1.TopicState;
 import io.sluice.internal.v1.TruncatePartition;
 import io.sluice.protocol.RecordBatch;
@@ -87,6 +91,10 @@ public final class LogCore implements AutoCloseable {
   private final Map<String, TopicState> topics = new ConcurrentHashMap<>();
   private final Map<Long, PartitionState[]> partitions = new ConcurrentHashMap<>();
   private final Map<String, String> nodes = new ConcurrentHashMap<>();
+  private final Map<Long, ProducerState> producers = new ConcurrentHashMap<>();
+
+  /** Sequence ranges remembered per (producer, partition): retries of this many recent batches are recognised. */
+  static final int PRODUCER_BATCHES_REMEMBERED = 5;
   private volatile AppliedIndex applied = AppliedIndex.NONE;
 
   private LogCore(Path dbDir) {
@@ -121,6 +129,7 @@ public final class LogCore implements AutoCloseable {
     topics.clear();
     partitions.clear();
     nodes.clear();
+    producers.clear();
     applied = AppliedIndex.NONE;
     try (RocksIterator it = db.newIterator()) {
       byte[] a = db.get(Keys.APPLIED);
@@ -138,6 +147,10 @@ public final class LogCore implements AutoCloseable {
           ps[p] = PartitionState.parseFrom(v);
         }
         partitions.put(t.getTopicId(), ps);
+      }
+      for (it.seek(Keys.kind(Keys.PRODUCER)); it.isValid() && it.key()[0] == Keys.PRODUCER; it.next()) {
+        ProducerState p = ProducerState.parseFrom(it.value());
+        producers.put(p.getProducerId(), p);
       }
       for (it.seek(Keys.kind(Keys.NODE)); it.isValid() && it.key()[0] == Keys.NODE; it.next()) {
         nodes.put(new String(it.key(), 1, it.key().length - 1, StandardCharsets.UTF_8),
@@ -193,6 +206,8 @@ public final class LogCore implements AutoCloseable {
         case REGISTER_NODE -> registerNode(command.getRegisterNode(), batch, effects);
         case ALTER_TOPIC_CONFIG -> alterTopicConfig(command.getAlterTopicConfig(), batch, effects);
         case TRUNCATE_PARTITION -> truncatePartition(command.getTruncatePartition(), batch, effects);
+        case INIT_PRODUCER -> initProducer(index, command.getTimestampMs(), batch, effects);
+        case EXPIRE_PRODUCERS -> expireProducers(command.getTimestampMs(), command.getExpireProducers(), batch, effects);
         case KIND_NOT_SET -> throw new IllegalStateException("entry " + index + " has a command with no kind");
       };
       batch.put(Keys.APPLIED, ByteBuffer.allocate(16).putLong(term).putLong(index).array());
@@ -230,6 +245,8 @@ public final class LogCore implements AutoCloseable {
     final Set<String> topicsRemoved = new HashSet<>();
     final Map<Long, PartitionState[]> partitionsPut = new TreeMap<>();
     final Map<String, String> nodesPut = new TreeMap<>();
+    final Map<Long, ProducerState> producersPut = new TreeMap<>();
+    final Set<Long> producersRemoved = new HashSet<>();
 
     void publish(LogCore core) {
       core.partitions.putAll(partitionsPut);
@@ -239,6 +256,8 @@ public final class LogCore implements AutoCloseable {
         core.partitions.remove(t.getTopicId());
       }
       core.nodes.putAll(nodesPut);
+      core.producers.putAll(producersPut);
+      producersRemoved.forEach(core.producers::remove);
     }
   }
 
@@ -279,9 +298,13 @@ public final class LogCore implements AutoCloseable {
     return CommandResult.newBuilder().setOk(Empty.getDefaultInstance()).build();
   }
 
+  /** What the validation pass decided for one batch of an append. */
+  private record Planned(TopicState topic, AppendBatch batch, ProducerPartitionState producerState, long duplicateOf) {}
+
   private CommandResult append(long timestampMs, Append c, WriteBatch batch, Effects fx) throws RocksDBException {
     // Validate every batch first: the command is all or nothing.
     Set<String> seen = new HashSet<>();
+    List<Planned> plan = new ArrayList<>(c.getBatchesCount());
     for (AppendBatch b : c.getBatchesList()) {
       TopicState t = topics.get(b.getTopic());
       if (t == null) {
@@ -295,16 +318,54 @@ public final class LogCore implements AutoCloseable {
           "append command has two batches for %s-%d", b.getTopic(), b.getPartition());
       Invariants.check(b.getRecords().size() >= RecordBatch.HEADER_SIZE,
           "append command carries a %d-byte batch", b.getRecords().size());
+      ByteBuffer header = b.getRecords().asReadOnlyByteBuffer();
+      long producerId = header.getLong(RecordBatch.PRODUCER_ID_OFFSET);
+      if (producerId < 0) {
+        plan.add(new Planned(t, b, null, -1));
+        continue;
+      }
+      ProducerState producer = producers.get(producerId);
+      if (producer == null) {
+        return error(ErrorReason.UNKNOWN_PRODUCER_ID, "producer id " + producerId
+            + " is unknown (never issued, or expired after being idle); obtain a new one");
+      }
+      short epoch = header.getShort(RecordBatch.PRODUCER_EPOCH_OFFSET);
+      if (epoch != producer.getEpoch()) {
+        return error(ErrorReason.PRODUCER_FENCED, "producer " + producerId + " epoch " + epoch
+            + " is not the current epoch " + producer.getEpoch());
+      }
+      int first = header.getInt(RecordBatch.BASE_SEQUENCE_OFFSET);
+      int last = first + header.getInt(RecordBatch.LAST_OFFSET_DELTA_OFFSET);
+      byte[] stateBytes = db.get(Keys.producerPartition(producerId, t.getTopicId(), b.getPartition()));
+      ProducerPartitionState state = parsePartitionState(stateBytes);
+      long duplicateOf = -1;
+      for (SequenceRange r : state.getBatchesList()) {
+        if (r.getFirstSequence() == first && r.getLastSequence() == last) {
+          duplicateOf = r.getBaseOffset();
+        }
+      }
+      int expected = state.getBatchesCount() == 0 ? 0 : state.getBatches(state.getBatchesCount() - 1).getLastSequence() + 1;
+      if (duplicateOf < 0 && first != expected) {
+        return error(ErrorReason.OUT_OF_ORDER_SEQUENCE, "producer " + producerId + " sent sequence " + first
+            + " to " + b.getTopic() + "-" + b.getPartition() + " but " + expected + " was expected");
+      }
+      plan.add(new Planned(t, b, state, duplicateOf));
     }
     AppendResult.Builder result = AppendResult.newBuilder().setLogAppendTimeMs(timestampMs);
     Map<Long, PartitionState[]> changed = fx.partitionsPut;
-    for (AppendBatch b : c.getBatchesList()) {
-      TopicState t = topics.get(b.getTopic());
+    for (Planned p : plan) {
+      AppendBatch b = p.batch();
+      if (p.duplicateOf() >= 0) {
+        result.addBaseOffsets(p.duplicateOf()).addDuplicates(true);
+        continue;
+      }
+      TopicState t = p.topic();
       PartitionState[] ps = changed.computeIfAbsent(t.getTopicId(), id -> partitions.get(id).clone());
       PartitionState before = ps[b.getPartition()];
       long baseOffset = before.getNextOffset();
       byte[] stored = RecordBatch.withBaseOffset(b.getRecords().toByteArray(), baseOffset);
-      int count = RecordBatch.recordCount(ByteBuffer.wrap(stored));
+      ByteBuffer view = ByteBuffer.wrap(stored);
+      int count = RecordBatch.recordCount(view);
       Invariants.check(count > 0, "batch for %s-%d has %d records", b.getTopic(), b.getPartition(), count);
       PartitionState after = before.toBuilder()
           .setNextOffset(baseOffset + count)
@@ -314,9 +375,73 @@ public final class LogCore implements AutoCloseable {
       batch.put(Keys.batch(t.getTopicId(), b.getPartition(), baseOffset), stored);
       batch.put(Keys.partition(t.getTopicId(), b.getPartition()), after.toByteArray());
       ps[b.getPartition()] = after;
-      result.addBaseOffsets(baseOffset);
+      if (p.producerState() != null) {
+        rememberSequence(view, t.getTopicId(), b.getPartition(), p.producerState(), baseOffset, timestampMs, batch, fx);
+      }
+      result.addBaseOffsets(baseOffset).addDuplicates(false);
     }
     return CommandResult.newBuilder().setAppend(result).build();
+  }
+
+  private static ProducerPartitionState parsePartitionState(byte[] bytes) {
+    if (bytes == null) {
+      return ProducerPartitionState.getDefaultInstance();
+    }
+    try {
+      return ProducerPartitionState.parseFrom(bytes);
+    } catch (InvalidProtocolBufferException e) {
+      throw new IllegalStateException("stored producer state is unreadable", e);
+    }
+  }
+
+  private void rememberSequence(ByteBuffer header, long topicId, int partition, ProducerPartitionState state,
+      long baseOffset, long timestampMs, WriteBatch batch, Effects fx) throws RocksDBException {
+    long producerId = header.getLong(RecordBatch.PRODUCER_ID_OFFSET);
+    int first = header.getInt(RecordBatch.BASE_SEQUENCE_OFFSET);
+    SequenceRange range = SequenceRange.newBuilder()
+        .setFirstSequence(first)
+        .setLastSequence(first + header.getInt(RecordBatch.LAST_OFFSET_DELTA_OFFSET))
+        .setBaseOffset(baseOffset)
+        .build();
+    List<SequenceRange> kept = new ArrayList<>(state.getBatchesList());
+    kept.add(range);
+    while (kept.size() > PRODUCER_BATCHES_REMEMBERED) {
+      kept.remove(0);
+    }
+    batch.put(Keys.producerPartition(producerId, topicId, partition),
+        ProducerPartitionState.newBuilder().addAllBatches(kept).build().toByteArray());
+    ProducerState producer = fx.producersPut.getOrDefault(producerId, producers.get(producerId))
+        .toBuilder().setLastSeenMs(timestampMs).build();
+    batch.put(Keys.producer(producerId), producer.toByteArray());
+    fx.producersPut.put(producerId, producer);
+  }
+
+  /** Issues a producer id: the Raft index of this command, which no other command shares. */
+  private CommandResult initProducer(long index, long timestampMs, WriteBatch batch, Effects fx) throws RocksDBException {
+    ProducerState p = ProducerState.newBuilder().setProducerId(index).setEpoch(0).setLastSeenMs(timestampMs).build();
+    batch.put(Keys.producer(index), p.toByteArray());
+    fx.producersPut.put(index, p);
+    return CommandResult.newBuilder().setProducer(p).build();
+  }
+
+  /** Forgets producers idle for longer than {@code idle_ms}, on the commands' clock (never the wall clock). */
+  private CommandResult expireProducers(long timestampMs, ExpireProducers c, WriteBatch batch, Effects fx)
+      throws RocksDBException {
+    long cutoff = timestampMs - c.getIdleMs();
+    for (ProducerState p : producers.values()) {
+      if (p.getLastSeenMs() < cutoff) {
+        batch.delete(Keys.producer(p.getProducerId()));
+        byte[] prefix = Keys.producerPartitionsOf(p.getProducerId());
+        batch.deleteRange(prefix, Keys.prefixEnd(prefix));
+        fx.producersRemoved.add(p.getProducerId());
+      }
+    }
+    return CommandResult.newBuilder().setOk(Empty.getDefaultInstance()).build();
+  }
+
+  /** Number of producer ids currently remembered. */
+  public int producerCount() {
+    return producers.size();
   }
 
   private CommandResult alterTopicConfig(AlterTopicConfig c, WriteBatch batch, Effects fx) throws RocksDBException {

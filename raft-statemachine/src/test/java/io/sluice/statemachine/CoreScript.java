@@ -28,6 +28,9 @@ import java.util.stream.Collectors;
  * alter-topic NAME [KEY=VALUE …] [-KEY …]          (set, or reset to default)
  * truncate TOPIC/PARTITION OFFSET                 (retention's command)
  * retention-point TOPIC PARTITION CUTOFF_MS BYTES_MAX
+ * init-producer                                   (issues a producer id: the command's index)
+ * append-idem PID EPOCH TOPIC/PARTITION:RECORDS@SEQ [...]   (idempotent batches)
+ * expire-producers IDLE_MS
  * delete-topic NAME
  * append TOPIC/PARTITION:RECORDS [TOPIC/PARTITION:RECORDS …]   (one command, all or nothing)
  * read TOPIC PARTITION OFFSET MAXBYTES
@@ -69,6 +72,24 @@ final class CoreScript {
         c.setAlterTopicConfig(a);
       }
       case "delete-topic" -> c.setDeleteTopic(DeleteTopic.newBuilder().setName(w[1]));
+      case "init-producer" -> c.setInitProducer(io.sluice.internal.v1.InitProducer.getDefaultInstance());
+      case "expire-producers" -> c.setExpireProducers(
+          io.sluice.internal.v1.ExpireProducers.newBuilder().setIdleMs(Long.parseLong(w[1])));
+      case "append-idem" -> {
+        Append.Builder a = Append.newBuilder();
+        for (int i = 3; i < w.length; i++) {
+          String[] tp = w[i].split("[/:@]");
+          RecordBatch.Builder b = RecordBatch.builder()
+              .producer(Long.parseLong(w[1]), Short.parseShort(w[2]), Integer.parseInt(tp[3]));
+          for (int r = 0; r < Integer.parseInt(tp[2]); r++) {
+            b.add(timestampMs, null, (tp[0] + "-" + tp[1] + "#seq" + (Integer.parseInt(tp[3]) + r))
+                .getBytes(StandardCharsets.UTF_8), List.of());
+          }
+          a.addBatches(AppendBatch.newBuilder().setTopic(tp[0]).setPartition(Integer.parseInt(tp[1]))
+              .setRecords(ByteString.copyFrom(b.build())));
+        }
+        c.setAppend(a);
+      }
       case "register" -> c.setRegisterNode(RegisterNode.newBuilder().setNodeId(w[1]).setClientAddress(w[2]));
       case "append" -> {
         Append.Builder a = Append.newBuilder();
@@ -137,7 +158,9 @@ final class CoreScript {
       case TOPIC -> "topic " + r.getTopic().getName() + " id=" + r.getTopic().getTopicId()
           + " partitions=" + r.getTopic().getPartitions() + " created=" + r.getTopic().getCreatedTimeMs()
           + (r.getTopic().getConfigsCount() == 0 ? "" : " configs=" + new java.util.TreeMap<>(r.getTopic().getConfigsMap()));
-      case APPEND -> "base_offsets=" + r.getAppend().getBaseOffsetsList() + " time=" + r.getAppend().getLogAppendTimeMs();
+      case APPEND -> "base_offsets=" + r.getAppend().getBaseOffsetsList() + " time=" + r.getAppend().getLogAppendTimeMs()
+          + (r.getAppend().getDuplicatesList().contains(true) ? " duplicates=" + r.getAppend().getDuplicatesList() : "");
+      case PRODUCER -> "producer id=" + r.getProducer().getProducerId() + " epoch=" + r.getProducer().getEpoch();
       case OK -> "ok";
       case KIND_NOT_SET -> "empty";
     };
@@ -154,6 +177,7 @@ final class CoreScript {
             + " bytes=" + s.getSizeBytes());
       }
     }
+    out.add("producers=" + core.producerCount());
     Map<String, String> nodes = new java.util.TreeMap<>(core.nodes());
     if (!nodes.isEmpty()) {
       out.add("nodes " + nodes.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue()).collect(Collectors.joining(",")));
