@@ -76,6 +76,8 @@ public final class NodeConfig {
       "Size at which a Raft log segment is closed; purging removes whole segments.");
   public static final Key RETENTION_CHECK_INTERVAL_MS = key("retention.check.interval.ms", "30000", "ms",
       "How often the leader looks for batches past their topic's retention.ms or retention.bytes.");
+  public static final Key PRODUCER_IDLE_EXPIRY_MS = key("producer.idle.expiry.ms", "86400000", "ms",
+      "An idempotent producer id unused this long (by the log's own clock) is forgotten; its producer must get a new one.");
   public static final Key LOG_PURGE_GAP_ENTRIES = key("raft.log.purge.gap.entries", "1024", "entries",
       "Purge the Raft log only when at least this many entries can go.");
 
@@ -137,7 +139,7 @@ public final class NodeConfig {
     for (Key k : List.of(RECORD_BYTES_MAX, BATCH_BYTES_MAX, REQUEST_BYTES_MAX, TOPIC_PARTITIONS_MAX,
         COMMIT_TIMEOUT_MS, PENDING_WRITES_MAX, FETCH_WAIT_MAX_MS, FETCH_BYTES_MAX, ELECTION_TIMEOUT_MIN_MS,
         ELECTION_TIMEOUT_MAX_MS, SNAPSHOT_THRESHOLD_ENTRIES, SNAPSHOTS_RETAINED, LOG_SEGMENT_BYTES_MAX,
-        RETENTION_CHECK_INTERVAL_MS)) {
+        RETENTION_CHECK_INTERVAL_MS, PRODUCER_IDLE_EXPIRY_MS)) {
       if (getLong(k) <= 0) {
         throw new IllegalArgumentException(k.name() + " must be positive, got " + get(k));
       }

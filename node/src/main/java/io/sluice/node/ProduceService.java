@@ -1,6 +1,8 @@
 package io.sluice.node;
 
 import io.grpc.stub.StreamObserver;
+import io.sluice.api.v1.InitProducerRequest;
+import io.sluice.api.v1.InitProducerResponse;
 import io.sluice.api.v1.PartitionBatch;
 import io.sluice.api.v1.PartitionResult;
 import io.sluice.api.v1.ProduceRequest;
@@ -10,6 +12,7 @@ import io.sluice.internal.v1.Append;
 import io.sluice.internal.v1.AppendBatch;
 import io.sluice.internal.v1.AppendResult;
 import io.sluice.internal.v1.Command;
+import io.sluice.internal.v1.InitProducer;
 
 /**
  * Produce: one request becomes one Raft entry (all batches or none). The leader stamps its time;
@@ -42,6 +45,23 @@ final class ProduceService extends ProduceServiceGrpc.ProduceServiceImplBase {
     });
   }
 
+  @Override
+  public void initProducer(InitProducerRequest request, StreamObserver<InitProducerResponse> observer) {
+    Command command = Command.newBuilder().setTimestampMs(System.currentTimeMillis())
+        .setInitProducer(InitProducer.getDefaultInstance()).build();
+    node.proposer().propose(command).whenComplete((outcome, error) -> {
+      if (error != null) {
+        Replies.fail(observer, error);
+      } else if (outcome.result().hasError()) {
+        Replies.fail(observer, Replies.fromCommandError(outcome.result().getError()));
+      } else {
+        Replies.complete(observer, InitProducerResponse.newBuilder()
+            .setProducerId(outcome.result().getProducer().getProducerId())
+            .setProducerEpoch(outcome.result().getProducer().getEpoch()).build(), null);
+      }
+    });
+  }
+
   private static ProduceResponse response(ProduceRequest request, AppendResult result, long raftIndex) {
     ProduceResponse.Builder response = ProduceResponse.newBuilder().setCommitIndex(raftIndex);
     for (int i = 0; i < request.getBatchesCount(); i++) {
@@ -50,7 +70,8 @@ final class ProduceService extends ProduceServiceGrpc.ProduceServiceImplBase {
           .setTopic(b.getTopic())
           .setPartition(b.getPartition())
           .setBaseOffset(result.getBaseOffsets(i))
-          .setLogAppendTimeMs(result.getLogAppendTimeMs()));
+          .setLogAppendTimeMs(result.getLogAppendTimeMs())
+          .setDuplicate(result.getDuplicates(i)));
     }
     return response.build();
   }

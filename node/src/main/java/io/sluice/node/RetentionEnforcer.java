@@ -1,6 +1,7 @@
 package io.sluice.node;
 
 import io.sluice.internal.v1.Command;
+import io.sluice.internal.v1.ExpireProducers;
 import io.sluice.internal.v1.TopicState;
 import io.sluice.internal.v1.TruncatePartition;
 import io.sluice.statemachine.LogCore;
@@ -11,7 +12,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Applies topic retention on the leader: reads the clock, decides each partition's new log start
+ * The leader's housekeeping pass. Expires idle idempotent producers (one ExpireProducers command
+ * per pass when any is due; the cutoff is computed in apply from the command's timestamp), and
+ * applies topic retention: reads the clock, decides each partition's new log start
  * offset ({@link LogCore#retentionPoint}), and proposes it as a {@code TruncatePartition} command,
  * so every replica deletes exactly the same batches. Followers do nothing. Runs on the node's
  * scheduler thread; one pass proposes at most one truncation per partition and waits for each
@@ -33,6 +36,7 @@ final class RetentionEnforcer implements Runnable {
         return;
       }
       long now = System.currentTimeMillis();
+      expireProducers();
       for (LogCore.TopicView view : node.core().topicViews()) {
         TopicState t = view.topic();
         long retentionMs = TopicConfigs.get(t, TopicConfigs.RETENTION_MS);
@@ -47,6 +51,26 @@ final class RetentionEnforcer implements Runnable {
       }
     } catch (RuntimeException e) {
       LOG.warn("retention pass failed; will retry on the next pass: {}", e.toString());
+    }
+  }
+
+  private void expireProducers() {
+    long idleMs = node.config().getLong(NodeConfig.PRODUCER_IDLE_EXPIRY_MS);
+    if (node.core().hasProducerIdleSince(System.currentTimeMillis() - idleMs)) {
+      propose(Command.newBuilder().setTimestampMs(System.currentTimeMillis())
+          .setExpireProducers(ExpireProducers.newBuilder().setIdleMs(idleMs)).build(), "producer expiry");
+    }
+  }
+
+  private void propose(Command command, String what) {
+    try {
+      node.proposer().propose(command)
+          .get(node.config().getLong(NodeConfig.COMMIT_TIMEOUT_MS) + 1000, TimeUnit.MILLISECONDS);
+    } catch (Exception e) {
+      LOG.info("{} not done this pass: {}", what, e.toString());
+      if (e instanceof InterruptedException) {
+        Thread.currentThread().interrupt();
+      }
     }
   }
 

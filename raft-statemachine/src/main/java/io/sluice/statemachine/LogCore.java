@@ -439,6 +439,11 @@ public final class LogCore implements AutoCloseable {
     return CommandResult.newBuilder().setOk(Empty.getDefaultInstance()).build();
   }
 
+  /** Whether any producer was last seen before {@code timestampMs} (the leader's cue to expire). */
+  public boolean hasProducerIdleSince(long timestampMs) {
+    return producers.values().stream().anyMatch(p -> p.getLastSeenMs() < timestampMs);
+  }
+
   /** Number of producer ids currently remembered. */
   public int producerCount() {
     return producers.size();
