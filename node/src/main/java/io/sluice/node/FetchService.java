@@ -7,11 +7,14 @@ import io.sluice.api.v1.ErrorReason;
 import io.sluice.api.v1.FetchRequest;
 import io.sluice.api.v1.FetchResponse;
 import io.sluice.api.v1.FetchServiceGrpc;
+import io.sluice.api.v1.ListOffsetsRequest;
+import io.sluice.api.v1.ListOffsetsResponse;
 import io.sluice.api.v1.PartitionData;
 import io.sluice.api.v1.PartitionFetch;
 import io.sluice.internal.v1.TopicState;
 import io.sluice.protocol.SluiceErrors;
 import io.sluice.statemachine.LogCore;
+import io.sluice.statemachine.OffsetsQuery;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -26,6 +29,8 @@ import java.util.concurrent.TimeUnit;
  */
 final class FetchService extends FetchServiceGrpc.FetchServiceImplBase {
   private static final int PARTITION_BYTES_DEFAULT = 1 << 20;
+  /** How long a fetch with a consistency token and no max_wait_ms waits for this node to catch up. */
+  private static final long TOKEN_WAIT_DEFAULT_MS = 5000;
 
   private final SluiceNode node;
   private final int bytesMax;
@@ -53,7 +58,63 @@ final class FetchService extends FetchServiceGrpc.FetchServiceImplBase {
     }
     long waitMs = Math.min(Math.max(request.getMaxWaitMs(), 0), waitMaxMs);
     long deadlineNanos = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(waitMs);
+    if (request.getMinAppliedIndex() > node.core().applied().index()) {
+      long tokenWaitMs = Math.min(request.getMaxWaitMs() > 0 ? request.getMaxWaitMs() : TOKEN_WAIT_DEFAULT_MS, waitMaxMs);
+      awaitApplied(request, observer, System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(tokenWaitMs), deadlineNanos);
+      return;
+    }
     attempt(request, observer, deadlineNanos);
+  }
+
+  /** Read your writes: hold the fetch until this node has applied the token's index, bounded. */
+  private void awaitApplied(FetchRequest request, StreamObserver<FetchResponse> observer, long tokenDeadlineNanos,
+      long deadlineNanos) {
+    if (observer instanceof ServerCallStreamObserver<?> s && s.isCancelled()) {
+      return;
+    }
+    CompletableFuture<Void> applied = node.applySignal().next();
+    long appliedIndex = node.core().applied().index();
+    if (appliedIndex >= request.getMinAppliedIndex()) {
+      attempt(request, observer, deadlineNanos);
+      return;
+    }
+    long remainingNanos = tokenDeadlineNanos - System.nanoTime();
+    if (remainingNanos <= 0) {
+      Replies.fail(observer, Errors.notWritten(ErrorReason.NOT_CAUGHT_UP, "node " + node.id() + " has applied index "
+          + appliedIndex + ", not yet the requested " + request.getMinAppliedIndex() + "; try the leader or retry"));
+      return;
+    }
+    CompletableFuture<Void> timeout = new CompletableFuture<Void>()
+        .completeOnTimeout(null, remainingNanos, TimeUnit.NANOSECONDS);
+    applied.applyToEitherAsync(timeout, v -> v, rereads)
+        .thenRun(() -> awaitApplied(request, observer, tokenDeadlineNanos, deadlineNanos));
+  }
+
+  @Override
+  public void listOffsets(ListOffsetsRequest request, StreamObserver<ListOffsetsResponse> observer) {
+    if (request.getPartitionsCount() == 0) {
+      Replies.fail(observer, Errors.notWritten(ErrorReason.INVALID_REQUEST, "ListOffsets names no partitions"));
+      return;
+    }
+    if (!request.getLinearizable()) {
+      try {
+        Replies.complete(observer, OffsetsQuery.answer(node.core(), request), null);
+      } catch (IllegalArgumentException e) {
+        Replies.fail(observer, Errors.notWritten(ErrorReason.UNKNOWN_TOPIC, e.getMessage()));
+      }
+      return;
+    }
+    node.proposer().queryLinearizable(request.toByteArray()).whenComplete((bytes, error) -> {
+      if (error != null) {
+        Replies.fail(observer, error);
+        return;
+      }
+      try {
+        Replies.complete(observer, ListOffsetsResponse.parseFrom(bytes), null);
+      } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+        Replies.fail(observer, e);
+      }
+    });
   }
 
   private void attempt(FetchRequest request, StreamObserver<FetchResponse> observer, long deadlineNanos) {
@@ -61,7 +122,7 @@ final class FetchService extends FetchServiceGrpc.FetchServiceImplBase {
       return;
     }
     try {
-      CompletableFuture<Void> appended = node.appendSignal().next();
+      CompletableFuture<Void> appended = node.applySignal().next();
       FetchResponse response = read(request);
       long remainingNanos = deadlineNanos - System.nanoTime();
       boolean any = response.getPartitionsList().stream().anyMatch(p -> p.getBatchesCount() > 0);

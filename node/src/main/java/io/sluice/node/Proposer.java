@@ -88,6 +88,40 @@ final class Proposer {
         });
   }
 
+  /**
+   * Runs a read-only query through Ratis with ReadIndex: the answer reflects every entry committed
+   * before the call, whichever node this is. Fails with UNAVAILABLE when no leader confirms.
+   */
+  CompletableFuture<java.nio.ByteBuffer> queryLinearizable(byte[] query) {
+    RaftServer server = node.raftServer();
+    RaftClientRequest request = RaftClientRequest.newBuilder()
+        .setClientId(clientId)
+        .setServerId(server.getId())
+        .setGroupId(node.groupId())
+        .setCallId(callIds.incrementAndGet())
+        .setMessage(Message.valueOf(UnsafeByteOperations.unsafeWrap(query)))
+        .setType(RaftClientRequest.readRequestType())
+        .build();
+    try {
+      return server.submitClientRequestAsync(request)
+          .orTimeout(commitTimeoutMs, TimeUnit.MILLISECONDS)
+          .handle((reply, error) -> {
+            if (error == null && reply.isSuccess()) {
+              return reply.getMessage().getContent().asReadOnlyByteBuffer();
+            }
+            Throwable cause = error != null ? unwrap(error) : reply.getException();
+            if (cause instanceof StateMachineException && cause.getCause() instanceof IllegalArgumentException bad) {
+              throw new CompletionException(Errors.notWritten(ErrorReason.UNKNOWN_TOPIC, bad.getMessage()));
+            }
+            throw new CompletionException(Errors.notWritten(ErrorReason.NO_LEADER,
+                "linearizable read on " + node.id() + " failed (no leader confirmed the read index): " + cause));
+          });
+    } catch (IOException e) {
+      return CompletableFuture.failedFuture(Errors.notWritten(ErrorReason.NODE_NOT_READY,
+          "node " + node.id() + " cannot serve reads: " + e.getMessage()));
+    }
+  }
+
   private Outcome toOutcome(RaftClientReply reply) {
     if (reply.isSuccess()) {
       try {

@@ -67,7 +67,7 @@ public final class SluiceNode implements AutoCloseable {
   private final RaftPeerId selfId;
   private final SluiceStateMachine stateMachine;
   private final DiskGuard diskGuard;
-  private final AppendSignal appendSignal = new AppendSignal();
+  private final ApplySignal applySignal = new ApplySignal();
   private final ScheduledExecutorService scheduler;
   private final AtomicBoolean serving = new AtomicBoolean();
   private final AtomicReference<CompletableFuture<?>> registration = new AtomicReference<>();
@@ -112,7 +112,7 @@ public final class SluiceNode implements AutoCloseable {
     Path raftDir = dataDir.resolve("raft");
     boolean fresh = !Files.exists(raftDir.resolve(group.getGroupId().getUuid().toString()));
     RaftProperties props = raftProperties(raftDir);
-    stateMachine.addAppendListener(appendSignal::fire);
+    stateMachine.addAppliedListener(applySignal::fire);
     raftServer = RaftServer.newBuilder()
         .setServerId(selfId)
         .setGroup(group)
@@ -154,6 +154,8 @@ public final class SluiceNode implements AutoCloseable {
     GrpcConfigKeys.Server.setPort(p, raft.port());
     RaftServerConfigKeys.Rpc.setTimeoutMin(p, ms(config.getLong(NodeConfig.ELECTION_TIMEOUT_MIN_MS)));
     RaftServerConfigKeys.Rpc.setTimeoutMax(p, ms(config.getLong(NodeConfig.ELECTION_TIMEOUT_MAX_MS)));
+    // Read-only queries (linearizable ListOffsets) use ReadIndex, so any node can answer them.
+    RaftServerConfigKeys.Read.setOption(p, RaftServerConfigKeys.Read.Option.LINEARIZABLE);
     RaftServerConfigKeys.Snapshot.setAutoTriggerEnabled(p, true);
     RaftServerConfigKeys.Snapshot.setAutoTriggerThreshold(p, config.getLong(NodeConfig.SNAPSHOT_THRESHOLD_ENTRIES));
     RaftServerConfigKeys.Log.setPurgeUptoSnapshotIndex(p, true);
@@ -259,8 +261,8 @@ public final class SluiceNode implements AutoCloseable {
     return proposer;
   }
 
-  AppendSignal appendSignal() {
-    return appendSignal;
+  ApplySignal applySignal() {
+    return applySignal;
   }
 
   ScheduledExecutorService scheduler() {

@@ -2,6 +2,7 @@ package io.sluice.statemachine;
 
 import com.google.protobuf.InvalidProtocolBufferException;
 import io.sluice.api.v1.ErrorReason;
+import io.sluice.api.v1.ListOffsetsRequest;
 import io.sluice.internal.v1.Command;
 import io.sluice.internal.v1.CommandResult;
 import java.io.IOException;
@@ -41,7 +42,7 @@ public final class SluiceStateMachine extends BaseStateMachine {
   private final Path dbDir;
   private final CommandValidator validator;
   private final SnapshotStore snapshots;
-  private final List<AppendListener> listeners = new CopyOnWriteArrayList<>();
+  private final List<AppliedListener> listeners = new CopyOnWriteArrayList<>();
   private volatile LogCore core;
 
   /**
@@ -61,8 +62,29 @@ public final class SluiceStateMachine extends BaseStateMachine {
     return core;
   }
 
-  public void addAppendListener(AppendListener listener) {
+  public void addAppliedListener(AppliedListener listener) {
     listeners.add(listener);
+  }
+
+  private void fireApplied(long index) {
+    for (AppliedListener l : listeners) {
+      l.onApplied(index);
+    }
+  }
+
+  /**
+   * Read-only queries, run by Ratis after ReadIndex (linearizable): a serialized
+   * {@code sluice.v1.ListOffsetsRequest}, answered with a {@code ListOffsetsResponse}.
+   */
+  @Override
+  public CompletableFuture<Message> query(Message request) {
+    try {
+      ListOffsetsRequest q = ListOffsetsRequest.parseFrom(request.getContent().asReadOnlyByteBuffer());
+      return CompletableFuture.completedFuture(
+          Message.valueOf(ByteString.copyFrom(OffsetsQuery.answer(core, q).toByteArray())));
+    } catch (InvalidProtocolBufferException | IllegalArgumentException e) {
+      return CompletableFuture.failedFuture(e);
+    }
   }
 
   /** Index covered by the latest snapshot on disk, or -1. */
@@ -123,6 +145,7 @@ public final class SluiceStateMachine extends BaseStateMachine {
     Invariants.check(applied.index() == latest.termIndex().getIndex(),
         "installed snapshot %s holds applied index %d", latest.termIndex(), applied.index());
     setLastAppliedTermIndex(latest.termIndex());
+    fireApplied(latest.termIndex().getIndex());
     if (getLifeCycleState() == LifeCycle.State.PAUSED) {
       getLifeCycle().transition(LifeCycle.State.STARTING);
       getLifeCycle().transition(LifeCycle.State.RUNNING);
@@ -169,11 +192,7 @@ public final class SluiceStateMachine extends BaseStateMachine {
       throw halt("applying entry " + index, e);
     }
     updateLastAppliedTermIndex(term, index);
-    if (command.hasAppend() && result.hasAppend()) {
-      for (AppendListener l : listeners) {
-        l.onApplied(index);
-      }
-    }
+    fireApplied(index);
     return CompletableFuture.completedFuture(Message.valueOf(ByteString.copyFrom(result.toByteArray())));
   }
 
@@ -187,6 +206,7 @@ public final class SluiceStateMachine extends BaseStateMachine {
       }
     }
     super.notifyTermIndexUpdated(term, index);
+    fireApplied(index);
   }
 
   /**

@@ -4,12 +4,13 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
- * Wakes long-poll fetches when records are applied. A fetch takes {@link #next()} before it reads;
- * if the read finds nothing it waits on that future, which completes at the next append. Taking
- * the future before reading means no append between the read and the wait is missed.
+ * Wakes waiting fetches (long polls, consistency-token waits) whenever a Raft entry is applied. A
+ * fetch takes {@link #next()} before it reads; if the read finds nothing it waits on that future,
+ * which completes at the next applied entry. Taking the future before reading means nothing
+ * applied between the read and the wait is missed.
  * Thread-safe; {@link #fire} is cheap and never blocks (it runs on the applying thread).
  */
-final class AppendSignal {
+final class ApplySignal {
   private final AtomicReference<CompletableFuture<Void>> next = new AtomicReference<>(new CompletableFuture<>());
 
   CompletableFuture<Void> next() {
