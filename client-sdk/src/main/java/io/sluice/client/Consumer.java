@@ -45,7 +45,10 @@ public interface Consumer extends AutoCloseable {
   /** Next offset to be read from an assigned partition. @throws IllegalStateException if not assigned */
   long position(TopicPartition tp);
 
-  /** End offset (the offset the next record will get) of each partition. */
+  /**
+   * End offset (the offset the next record will get) of each partition, read linearizably: it
+   * includes every record acknowledged before this call, whichever node answers.
+   */
   Map<TopicPartition, Long> endOffsets(Collection<TopicPartition> tps);
 
   /**

@@ -221,7 +221,8 @@ final class FakeCluster implements AutoCloseable {
           .addService(service("sluice.v1.ProduceService", b -> b.addMethod(SluiceMethods.PRODUCE,
               ServerCalls.asyncUnaryCall((q, o) -> { produceRequests.add(q); produce.handle(q, o); }))))
           .addService(service("sluice.v1.FetchService", b -> b.addMethod(SluiceMethods.FETCH,
-              ServerCalls.asyncUnaryCall((q, o) -> { fetchRequests.add(q); fetch.handle(q, o); }))))
+              ServerCalls.asyncUnaryCall((q, o) -> { fetchRequests.add(q); fetch.handle(q, o); }))
+              .addMethod(SluiceMethods.LIST_OFFSETS, ServerCalls.asyncUnaryCall(this::listOffsets))))
           .addService(service("sluice.v1.TopicService", b -> b
               .addMethod(SluiceMethods.CREATE_TOPIC, ServerCalls.asyncUnaryCall((CreateTopicRequest q,
                   StreamObserver<CreateTopicResponse> o) -> { createRequests.add(q); createTopic.handle(q, o); }))
@@ -320,6 +321,21 @@ final class FakeCluster implements AutoCloseable {
         cluster.topics.keySet().forEach(t -> b.addTopics(cluster.describe(t)));
       }
       answer(o, b.build());
+    }
+
+    /** Answers from the same partition descriptions describeTopic gives (the fake has one copy of the data). */
+    private void listOffsets(io.sluice.api.v1.ListOffsetsRequest q, StreamObserver<io.sluice.api.v1.ListOffsetsResponse> o) {
+      io.sluice.api.v1.ListOffsetsResponse.Builder b = io.sluice.api.v1.ListOffsetsResponse.newBuilder();
+      try {
+        for (io.sluice.api.v1.PartitionRef ref : q.getPartitionsList()) {
+          io.sluice.api.v1.PartitionDescription p = cluster.describe(ref.getTopic()).getPartitions(ref.getPartition());
+          b.addPartitions(io.sluice.api.v1.PartitionOffsets.newBuilder().setTopic(ref.getTopic())
+              .setPartition(ref.getPartition()).setLogStartOffset(p.getLogStartOffset()).setEndOffset(p.getEndOffset()));
+        }
+        answer(o, b.build());
+      } catch (StatusRuntimeException e) {
+        o.onError(e);
+      }
     }
 
     private void describeTopic(DescribeTopicRequest q, StreamObserver<TopicDescription> o) {

@@ -2,6 +2,10 @@ package io.sluice.client.internal;
 
 import com.google.protobuf.ByteString;
 import io.sluice.api.v1.FetchRequest;
+import io.sluice.api.v1.ListOffsetsRequest;
+import io.sluice.api.v1.ListOffsetsResponse;
+import io.sluice.api.v1.PartitionOffsets;
+import io.sluice.api.v1.PartitionRef;
 import io.sluice.api.v1.FetchResponse;
 import io.sluice.api.v1.PartitionData;
 import io.sluice.api.v1.PartitionFetch;
@@ -106,7 +110,21 @@ public final class ConsumerImpl implements Consumer {
   @Override
   public Map<TopicPartition, Long> endOffsets(Collection<TopicPartition> tps) {
     ensureOpen();
-    return offsetsOf(tps, PartitionInfo::endOffset);
+    // Linearizable (ReadIndex): includes every write acknowledged before this call, whichever
+    // node answers, so a reader that stops at these offsets never stops short.
+    ListOffsetsRequest.Builder req = ListOffsetsRequest.newBuilder().setLinearizable(true);
+    for (TopicPartition tp : tps) {
+      Objects.requireNonNull(tp, "partition");
+      req.addPartitions(PartitionRef.newBuilder().setTopic(tp.topic()).setPartition(tp.partition()));
+    }
+    ListOffsetsRequest request = req.build();
+    ListOffsetsResponse resp = Futures.join(RetryingCall.run(ctx, RetryingCall.Target.ANY, false, "endOffsets",
+        (address, timeout) -> ctx.rpc().call(address, SluiceMethods.LIST_OFFSETS, request, timeout, false)));
+    Map<TopicPartition, Long> out = new LinkedHashMap<>();
+    for (PartitionOffsets p : resp.getPartitionsList()) {
+      out.put(new TopicPartition(p.getTopic(), p.getPartition()), p.getEndOffset());
+    }
+    return out;
   }
 
   private Map<TopicPartition, Long> offsetsOf(Collection<TopicPartition> tps, ToLongFunction<PartitionInfo> field) {
