@@ -13,11 +13,22 @@ public final class ConsumerConfig {
   private final int fetchMaxBytes;
   private final int partitionFetchMaxBytes;
   private final Duration fetchMaxWait;
+  private final boolean streaming;
 
   private ConsumerConfig(Builder b) {
     this.fetchMaxBytes = b.fetchMaxBytes;
     this.partitionFetchMaxBytes = b.partitionFetchMaxBytes;
     this.fetchMaxWait = b.fetchMaxWait;
+    this.streaming = b.streaming;
+  }
+
+  /**
+   * Whether poll reads from a Subscribe stream (the node pushes batches as they are applied, with
+   * {@link #fetchMaxBytes()} as the credit) rather than long-poll fetches. Default true; a node
+   * without Subscribe makes the consumer fall back to fetches.
+   */
+  public boolean streaming() {
+    return streaming;
   }
 
   /** A builder with every setting at its default. */
@@ -48,7 +59,7 @@ public final class ConsumerConfig {
   @Override
   public String toString() {
     return "ConsumerConfig{fetchMaxBytes=" + fetchMaxBytes + ", partitionFetchMaxBytes="
-        + partitionFetchMaxBytes + ", fetchMaxWait=" + fetchMaxWait + "}";
+        + partitionFetchMaxBytes + ", fetchMaxWait=" + fetchMaxWait + ", streaming=" + streaming + "}";
   }
 
   /** Builds a {@link ConsumerConfig}. Not thread-safe. Setters reject out-of-range values. */
@@ -56,8 +67,15 @@ public final class ConsumerConfig {
     private int fetchMaxBytes = DEFAULT_FETCH_MAX_BYTES;
     private int partitionFetchMaxBytes = DEFAULT_PARTITION_FETCH_MAX_BYTES;
     private Duration fetchMaxWait = DEFAULT_FETCH_MAX_WAIT;
+    private boolean streaming = true;
 
     private Builder() {}
+
+    /** Stream (push) instead of long-poll fetches. Default true. */
+    public Builder streaming(boolean streaming) {
+      this.streaming = streaming;
+      return this;
+    }
 
     /** Bytes of batches per fetch, across partitions; at least 1. Default 4 MiB. */
     public Builder fetchMaxBytes(int fetchMaxBytes) {

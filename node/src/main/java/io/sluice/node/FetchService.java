@@ -91,6 +91,12 @@ final class FetchService extends FetchServiceGrpc.FetchServiceImplBase {
   }
 
   @Override
+  public StreamObserver<io.sluice.api.v1.SubscribeRequest> subscribe(
+      StreamObserver<io.sluice.api.v1.SubscribeResponse> observer) {
+    return new Subscription(node, observer, rereads);
+  }
+
+  @Override
   public void listOffsets(ListOffsetsRequest request, StreamObserver<ListOffsetsResponse> observer) {
     if (request.getPartitionsCount() == 0) {
       Replies.fail(observer, Errors.notWritten(ErrorReason.INVALID_REQUEST, "ListOffsets names no partitions"));

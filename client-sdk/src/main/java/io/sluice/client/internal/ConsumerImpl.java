@@ -52,6 +52,10 @@ public final class ConsumerImpl implements Consumer {
   /** Index into the metadata's address list of the node to fetch from; moves on failure. */
   private int nodeIndex;
   private boolean closed;
+  /** The open stream, if any; dropped whenever the positions change other than by poll. */
+  private ConsumerStream stream;
+  /** False once a node answered UNIMPLEMENTED to Subscribe: fall back to fetches. */
+  private boolean streamingSupported = true;
 
   public ConsumerImpl(ClientContext ctx, Admin admin, ConsumerConfig config) {
     this.ctx = ctx;
@@ -68,6 +72,7 @@ public final class ConsumerImpl implements Consumer {
     }
     positions.clear();
     positions.putAll(next);
+    dropStream();
   }
 
   @Override
@@ -87,6 +92,7 @@ public final class ConsumerImpl implements Consumer {
       throw new IllegalArgumentException("offset must not be negative, got " + offset);
     }
     positions.put(tp, offset);
+    dropStream();
   }
 
   @Override
@@ -145,6 +151,13 @@ public final class ConsumerImpl implements Consumer {
     return Futures.join(admin.describeTopic(topic));
   }
 
+  private void dropStream() {
+    if (stream != null) {
+      stream.close();
+      stream = null;
+    }
+  }
+
   @Override
   public List<ConsumerRecord> poll(Duration timeout) {
     ensureOpen();
@@ -152,6 +165,70 @@ public final class ConsumerImpl implements Consumer {
       throw new IllegalStateException("no partition is assigned; call assign() first");
     }
     long deadline = System.nanoTime() + Math.max(0, timeout.toNanos());
+    return config.streaming() && streamingSupported ? pollStream(deadline) : pollFetch(deadline);
+  }
+
+  /** Takes pushed batches from the stream, reopening it on another node if it breaks. */
+  private List<ConsumerRecord> pollStream(long deadline) {
+    int failures = 0;
+    do {
+      if (stream == null) {
+        List<String> nodes = ctx.metadata().addresses();
+        String node = nodes.get(Math.floorMod(nodeIndex, nodes.size()));
+        stream = new ConsumerStream(ctx.rpc().streamChannel(node), node, positions, config.fetchMaxBytes());
+      }
+      Object item;
+      try {
+        item = stream.take(deadline - System.nanoTime());
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new SluiceException("interrupted while polling", null, null, WriteOutcome.NOT_A_WRITE, false, e);
+      }
+      if (item == null) {
+        break;
+      }
+      if (item instanceof ConsumerStream.Ended ended) {
+        String node = stream.address;
+        dropStream();
+        SluiceException e = ended.cause() == null
+            ? new io.sluice.client.UnavailableException("stream from " + node + " ended", null,
+                WriteOutcome.NOT_A_WRITE, null)
+            : ErrorMapper.map(ended.cause(), false, true, node);
+        if (e.code() == io.grpc.Status.Code.UNIMPLEMENTED) {
+          log.info("{} does not offer Subscribe; polling with fetches instead", node);
+          streamingSupported = false;
+          return pollFetch(deadline);
+        }
+        // A read stream is always safe to reopen elsewhere; CANCELLED here comes from the node
+        // (one that is stopping resets its streams), since a stream this side cancels is never read again.
+        if (!e.retriable() && e.code() != io.grpc.Status.Code.CANCELLED) {
+          throw e;
+        }
+        log.debug("stream from {} broke, moving to another node: {}", node, e.getMessage());
+        ctx.metadata().nodeFailed(node);
+        nodeIndex++;
+        sleepUntil(Math.min(deadline, System.nanoTime() + ctx.backoffNanos(++failures)));
+        continue;
+      }
+      List<PartitionData> ready = new ArrayList<>();
+      ready.add((PartitionData) item);
+      while (stream.peek() instanceof PartitionData) {
+        ready.add((PartitionData) stream.takeNow()); // what already arrived, without waiting; an end stays queued
+      }
+      List<ConsumerRecord> records = take(ready);
+      long consumed = 0;
+      for (PartitionData pd : ready) {
+        consumed += ConsumerStream.bytesOf(pd);
+      }
+      stream.grant(consumed);
+      if (!records.isEmpty()) {
+        return records;
+      }
+    } while (deadline - System.nanoTime() > 0);
+    return List.of();
+  }
+
+  private List<ConsumerRecord> pollFetch(long deadline) {
     if (ctx.metadata().leaderAddress() == null) {
       ctx.metadata().refresh(); // in the background: later rounds fetch from the leader once known
     }
@@ -177,7 +254,7 @@ public final class ConsumerImpl implements Consumer {
         }
         continue;
       }
-      List<ConsumerRecord> records = take(resp);
+      List<ConsumerRecord> records = take(resp.getPartitionsList());
       if (!records.isEmpty()) {
         return records;
       }
@@ -193,23 +270,28 @@ public final class ConsumerImpl implements Consumer {
   }
 
   /**
-   * Decodes the answer (verifying every batch's CRC) and advances the positions past the records
-   * returned. Nothing moves if any batch is corrupt.
+   * Decodes answered batches (verifying every batch's CRC) and advances the positions past the
+   * records returned. A partition may appear several times (consecutive stream pushes); each
+   * continues from where the previous one left off. Nothing moves if any batch is corrupt.
    */
-  private List<ConsumerRecord> take(FetchResponse resp) {
+  private List<ConsumerRecord> take(List<PartitionData> answered) {
     List<ConsumerRecord> out = new ArrayList<>();
     Map<TopicPartition, Long> next = new HashMap<>();
-    Set<TopicPartition> seen = new LinkedHashSet<>();
-    for (PartitionData pd : resp.getPartitionsList()) {
+    for (PartitionData pd : answered) {
       TopicPartition tp = new TopicPartition(pd.getTopic(), pd.getPartition());
-      Long position = positions.get(tp);
-      if (position == null || !seen.add(tp)) {
-        continue; // not ours, or answered twice
+      Long position = next.getOrDefault(tp, positions.get(tp));
+      if (position == null) {
+        continue; // not ours
       }
       long nextOffset = position;
       for (ByteString batch : pd.getBatchesList()) {
         for (Record r : decode(tp, nextOffset, batch)) {
-          if (r.offset() >= nextOffset) {
+          if (r.offset() > nextOffset) {
+            // Offsets are dense and the node answers from the batch holding the position.
+            throw new IllegalStateException(tp + ": expected offset " + nextOffset + " but the node sent "
+                + r.offset() + " (a gap in the answer)");
+          }
+          if (r.offset() == nextOffset) {
             out.add(new ConsumerRecord(tp.topic(), tp.partition(), r.offset(), r.timestampMs(), r.key(), r.value(),
                 r.headers()));
             nextOffset = r.offset() + 1;
@@ -246,6 +328,7 @@ public final class ConsumerImpl implements Consumer {
 
   @Override
   public void close() {
+    dropStream();
     closed = true;
     positions.clear();
   }

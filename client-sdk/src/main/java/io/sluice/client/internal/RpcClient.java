@@ -106,8 +106,20 @@ public final class RpcClient implements AutoCloseable {
     return new SluiceException("the client is closed", null, null, outcome, false, cause);
   }
 
-  private ManagedChannel channel(String address) {
+  ManagedChannel channel(String address) {
     return channels.computeIfAbsent(address, channelFactory);
+  }
+
+  /** A channel for a streaming call; fails at once, like {@link #call}, once the client is closed. */
+  ManagedChannel streamChannel(String address) {
+    if (closed) {
+      throw closedError(WriteOutcome.NOT_A_WRITE, null);
+    }
+    ManagedChannel channel = channel(address);
+    if (channel.getState(false) == ConnectivityState.TRANSIENT_FAILURE) {
+      channel.resetConnectBackoff();
+    }
+    return channel;
   }
 
   /** Shuts every channel down, failing calls in flight, and waits up to 5 s for them to end. */

@@ -33,6 +33,8 @@ public final class SluiceMethods {
   public static final MethodDescriptor<FetchRequest, FetchResponse> FETCH = FetchServiceGrpc.getFetchMethod();
   public static final MethodDescriptor<io.sluice.api.v1.ListOffsetsRequest, io.sluice.api.v1.ListOffsetsResponse>
       LIST_OFFSETS = FetchServiceGrpc.getListOffsetsMethod();
+  public static final MethodDescriptor<io.sluice.api.v1.SubscribeRequest, io.sluice.api.v1.SubscribeResponse>
+      SUBSCRIBE = FetchServiceGrpc.getSubscribeMethod();
   public static final MethodDescriptor<CreateTopicRequest, CreateTopicResponse> CREATE_TOPIC =
       TopicServiceGrpc.getCreateTopicMethod();
   public static final MethodDescriptor<io.sluice.api.v1.AlterTopicConfigRequest, TopicDescription> ALTER_TOPIC_CONFIG =

@@ -1,0 +1,199 @@
+package io.sluice.node;
+
+import com.google.protobuf.UnsafeByteOperations;
+import io.grpc.stub.ServerCallStreamObserver;
+import io.grpc.stub.StreamObserver;
+import io.sluice.api.v1.ErrorReason;
+import io.sluice.api.v1.PartitionData;
+import io.sluice.api.v1.PartitionFetch;
+import io.sluice.api.v1.SubscribeRequest;
+import io.sluice.api.v1.SubscribeResponse;
+import io.sluice.protocol.RecordBatch;
+import io.sluice.protocol.SluiceErrors;
+import io.sluice.statemachine.LogCore;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * One streaming consumer: pushes each partition's batches in offset order as they are applied,
+ * never more than the client's outstanding credit (plus at most one batch, so a batch larger
+ * than the credit still moves).
+ *
+ * <p>Thread-safety: requests arrive on gRPC threads; the pump runs on {@code executor}, one run at
+ * a time ({@link #pumping}); a run that finds nothing to do waits on the next applied entry or
+ * the next credit grant, whichever comes first.
+ */
+final class Subscription implements StreamObserver<SubscribeRequest> {
+  private static final int READ_BYTES_MAX = 1 << 20;
+
+  private final SluiceNode node;
+  private final ServerCallStreamObserver<SubscribeResponse> out;
+  private final Executor executor;
+  private final AtomicLong creditBytes = new AtomicLong();
+  private final AtomicBoolean pumping = new AtomicBoolean();
+  private final AtomicBoolean again = new AtomicBoolean();
+  private volatile List<Position> positions;
+  private volatile boolean done;
+
+  private static final class Position {
+    final String topic;
+    final int partition;
+    long offset;
+
+    Position(String topic, int partition, long offset) {
+      this.topic = topic;
+      this.partition = partition;
+      this.offset = offset;
+    }
+  }
+
+  Subscription(SluiceNode node, StreamObserver<SubscribeResponse> out, Executor executor) {
+    this.node = node;
+    this.out = (ServerCallStreamObserver<SubscribeResponse>) out;
+    this.executor = executor;
+    this.out.setOnCancelHandler(() -> done = true);
+  }
+
+  @Override
+  public void onNext(SubscribeRequest request) {
+    if (done) {
+      return;
+    }
+    if (positions == null) {
+      try {
+        positions = start(request);
+      } catch (RuntimeException e) {
+        fail(e);
+        return;
+      }
+    } else if (request.getPartitionsCount() > 0) {
+      fail(Errors.notWritten(ErrorReason.INVALID_REQUEST, "only the first Subscribe request may name partitions"));
+      return;
+    }
+    if (request.getCreditBytes() < 0) {
+      fail(Errors.notWritten(ErrorReason.INVALID_REQUEST, "credit_bytes is negative"));
+      return;
+    }
+    creditBytes.addAndGet(request.getCreditBytes());
+    schedule();
+  }
+
+  private List<Position> start(SubscribeRequest request) {
+    if (request.getPartitionsCount() == 0) {
+      throw Errors.notWritten(ErrorReason.INVALID_REQUEST, "the first Subscribe request names no partitions");
+    }
+    List<Position> list = new ArrayList<>();
+    for (PartitionFetch p : request.getPartitionsList()) {
+      int partitions = node.core().topic(p.getTopic())
+          .orElseThrow(() -> Errors.notWritten(ErrorReason.UNKNOWN_TOPIC, "topic '" + p.getTopic() + "' does not exist"))
+          .getPartitions();
+      if (p.getPartition() < 0 || p.getPartition() >= partitions) {
+        throw Errors.notWritten(ErrorReason.UNKNOWN_PARTITION, "topic '" + p.getTopic() + "' has no partition " + p.getPartition());
+      }
+      if (p.getOffset() < 0) {
+        throw Errors.notWritten(ErrorReason.INVALID_OFFSET, "offset " + p.getOffset() + " is negative");
+      }
+      list.add(new Position(p.getTopic(), p.getPartition(), p.getOffset()));
+    }
+    return List.copyOf(list);
+  }
+
+  private void schedule() {
+    again.set(true);
+    if (pumping.compareAndSet(false, true)) {
+      executor.execute(this::pump);
+    }
+  }
+
+  private void pump() {
+    try {
+      while (again.getAndSet(false) && !done) {
+        CompletableFuture<Void> applied = node.applySignal().next();
+        if (sendWhatIsReady()) {
+          again.set(true); // more may be ready; a run with no credit left stops until the next grant
+        } else if (creditBytes.get() > 0 && !done) {
+          // Nothing new yet: run again at the next applied entry (or credit grant).
+          applied.thenRun(this::schedule);
+        }
+      }
+    } catch (RuntimeException e) {
+      fail(e);
+    } finally {
+      pumping.set(false);
+      if (again.get() && !done && pumping.compareAndSet(false, true)) {
+        executor.execute(this::pump);
+      }
+    }
+  }
+
+  /** Sends what the credit allows; true if anything was sent. */
+  private boolean sendWhatIsReady() {
+    boolean sent = false;
+    for (Position p : positions) {
+      long credit = creditBytes.get();
+      if (credit <= 0 || done) {
+        break;
+      }
+      LogCore.ReadResult r;
+      try {
+        r = node.core().read(p.topic, p.partition, p.offset, (int) Math.min(credit, READ_BYTES_MAX));
+      } catch (IllegalArgumentException e) {
+        throw Errors.notWritten(ErrorReason.UNKNOWN_TOPIC, "topic '" + p.topic + "' partition " + p.partition
+            + " no longer exists");
+      }
+      if (p.offset < r.logStartOffset()) {
+        throw Errors.of(ErrorReason.OFFSET_OUT_OF_RANGE, "offset " + p.offset + " of " + p.topic + "-" + p.partition
+            + " is below the log start offset " + r.logStartOffset(),
+            Map.of(SluiceErrors.END_OFFSET, Long.toString(r.endOffset())));
+      }
+      if (r.batches().isEmpty()) {
+        continue;
+      }
+      PartitionData.Builder data = PartitionData.newBuilder().setTopic(p.topic).setPartition(p.partition)
+          .setLogStartOffset(r.logStartOffset()).setEndOffset(r.endOffset());
+      long bytes = 0;
+      for (byte[] b : r.batches()) {
+        data.addBatches(UnsafeByteOperations.unsafeWrap(b));
+        bytes += b.length;
+        p.offset = RecordBatch.lastOffset(ByteBuffer.wrap(b)) + 1;
+      }
+      creditBytes.addAndGet(-bytes);
+      synchronized (out) {
+        out.onNext(SubscribeResponse.newBuilder().setData(data).build());
+      }
+      sent = true;
+    }
+    return sent;
+  }
+
+  private void fail(Throwable e) {
+    if (done) {
+      return;
+    }
+    done = true;
+    synchronized (out) {
+      Replies.fail(out, e);
+    }
+  }
+
+  @Override
+  public void onError(Throwable t) {
+    done = true;
+  }
+
+  @Override
+  public void onCompleted() {
+    if (!done) {
+      done = true;
+      synchronized (out) {
+        out.onCompleted();
+      }
+    }
+  }
+}
