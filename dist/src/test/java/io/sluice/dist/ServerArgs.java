@@ -32,13 +32,6 @@ final class ServerArgs {
       "--peers", "peers",
       "--http-listen", "http.listen");
 
-  /**
-   * Flags the deployment files use ahead of this branch's node: `--http-listen` (key http.listen)
-   * comes with the HTTP endpoints (/metrics, /health/*) built alongside. Until that change is
-   * merged ServerCommand lacks the flag and NodeConfig the key; then this set can go.
-   */
-  private static final Set<String> FLAGS_PENDING = Set.of("--http-listen");
-
   private final Map<String, String> flags;
   private final Map<String, String> settings;
 
@@ -62,7 +55,7 @@ final class ServerArgs {
       int eq = arg.indexOf('=');
       String flag = eq < 0 ? arg : arg.substring(0, eq);
       String value = eq < 0 ? commandLine.get(++i) : arg.substring(eq + 1);
-      if (spec.findOption(flag) == null && !FLAGS_PENDING.contains(flag)) {
+      if (spec.findOption(flag) == null) {
         fail("'sluice server' has no option " + flag + " (used in " + commandLine + ")");
       }
       if (flag.equals("--set")) {
@@ -98,19 +91,10 @@ final class ServerArgs {
     return Integer.parseInt(hostPort.substring(hostPort.lastIndexOf(':') + 1));
   }
 
-  /**
-   * The node's configuration from these flags, validated by NodeConfig. Keys this branch's
-   * NodeConfig does not know yet (see {@link #FLAGS_PENDING}) are left out.
-   */
+  /** The node's configuration from these flags, validated by NodeConfig. */
   NodeConfig config() {
-    Set<String> known = NodeConfig.keys().stream().map(NodeConfig.Key::name).collect(Collectors.toSet());
     Map<String, String> values = new LinkedHashMap<>(settings);
-    flags.forEach((flag, value) -> {
-      String key = FLAG_KEYS.get(flag);
-      if (known.contains(key) || !FLAGS_PENDING.contains(flag)) {
-        values.put(key, value);
-      }
-    });
+    flags.forEach((flag, value) -> values.put(FLAG_KEYS.get(flag), value));
     return NodeConfig.of(values);
   }
 }

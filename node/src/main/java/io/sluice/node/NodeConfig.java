@@ -81,6 +81,14 @@ public final class NodeConfig {
   public static final Key LOG_PURGE_GAP_ENTRIES = key("raft.log.purge.gap.entries", "1024", "entries",
       "Purge the Raft log only when at least this many entries can go.");
 
+  // Monitoring (io.sluice.node.metrics, io.sluice.node.http)
+  public static final Key HTTP_LISTEN = key("http.listen", "127.0.0.1:7270", "host:port",
+      "Address of the HTTP endpoint serving `/metrics` (Prometheus), `/health/live` and `/health/ready` (port 0: any free port).");
+  public static final Key HEALTH_READY_APPLY_LAG_ENTRIES_MAX = key("health.ready.apply.lag.entries.max", "1000", "entries",
+      "`/health/ready` answers 503 while the commit index is more than this many entries ahead of the applied index.");
+  public static final Key METRICS_TOPICS_MAX = key("metrics.topics.max", "1000", "topics",
+      "Most topics with their own per-topic series; records of further topics are counted under `topic=\"(other)\"`.");
+
   private final Map<String, String> values;
 
   private NodeConfig(Map<String, String> values) {
@@ -154,6 +162,14 @@ public final class NodeConfig {
     if (!get(ADVERTISED_LISTEN).isEmpty()) {
       HostPort.parse(get(ADVERTISED_LISTEN), ADVERTISED_LISTEN.name());
     }
+    httpListen();
+    if (getLong(HEALTH_READY_APPLY_LAG_ENTRIES_MAX) < 0) {
+      throw new IllegalArgumentException(HEALTH_READY_APPLY_LAG_ENTRIES_MAX.name() + " must not be negative, got "
+          + get(HEALTH_READY_APPLY_LAG_ENTRIES_MAX));
+    }
+    if (getInt(METRICS_TOPICS_MAX) <= 0) {
+      throw new IllegalArgumentException(METRICS_TOPICS_MAX.name() + " must be positive, got " + get(METRICS_TOPICS_MAX));
+    }
     Map<String, HostPort> peers = peers();
     if (!peers.containsKey(nodeId())) {
       throw new IllegalArgumentException("node.id '" + nodeId() + "' is not among peers " + peers.keySet());
@@ -207,6 +223,10 @@ public final class NodeConfig {
 
   public HostPort raftListen() {
     return HostPort.parse(get(RAFT_LISTEN), RAFT_LISTEN.name());
+  }
+
+  public HostPort httpListen() {
+    return HostPort.parse(get(HTTP_LISTEN), HTTP_LISTEN.name());
   }
 
   /** Peers in the order given. */

@@ -39,12 +39,19 @@ final class Proposer {
   private final ClientId clientId = ClientId.randomId();
   private final AtomicLong callIds = new AtomicLong();
   private final long commitTimeoutMs;
+  private final int pendingMax;
   private final Semaphore pending;
 
   Proposer(SluiceNode node, long commitTimeoutMs, int pendingMax) {
     this.node = node;
     this.commitTimeoutMs = commitTimeoutMs;
+    this.pendingMax = pendingMax;
     this.pending = new Semaphore(pendingMax);
+  }
+
+  /** Writes waiting for commit now (for metrics). */
+  int pendingWrites() {
+    return pendingMax - pending.availablePermits();
   }
 
   /**

@@ -6,6 +6,7 @@ import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.sluice.api.v1.ErrorReason;
 import io.sluice.internal.v1.Command;
 import io.sluice.internal.v1.RegisterNode;
+import io.sluice.node.metrics.Monitoring;
 import io.sluice.protocol.SluiceErrors;
 import io.sluice.statemachine.LogCore;
 import io.sluice.statemachine.SluiceStateMachine;
@@ -72,6 +73,7 @@ public final class SluiceNode implements AutoCloseable {
   private final AtomicBoolean serving = new AtomicBoolean();
   private final AtomicReference<CompletableFuture<?>> registration = new AtomicReference<>();
   private final Proposer proposer;
+  private final Monitoring monitoring;
   private RaftServer raftServer;
   private RaftClient raftClient;
   private Server grpcServer;
@@ -93,6 +95,7 @@ public final class SluiceNode implements AutoCloseable {
         freeBytes != null ? freeBytes : DiskGuard.usableSpaceOf(config.dataDir()));
     this.proposer = new Proposer(this, config.getLong(NodeConfig.COMMIT_TIMEOUT_MS),
         config.getInt(NodeConfig.PENDING_WRITES_MAX));
+    this.monitoring = new Monitoring(config);
     this.scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
       Thread t = new Thread(r, "sluice-" + config.nodeId() + "-scheduler");
       t.setDaemon(true);
@@ -112,6 +115,7 @@ public final class SluiceNode implements AutoCloseable {
     Path raftDir = dataDir.resolve("raft");
     boolean fresh = !Files.exists(raftDir.resolve(group.getGroupId().getUuid().toString()));
     RaftProperties props = raftProperties(raftDir);
+    monitoring.bind(this); // takes the HTTP port first: a clash fails before anything starts
     stateMachine.addAppliedListener(applySignal::fire);
     raftServer = RaftServer.newBuilder()
         .setServerId(selfId)
@@ -134,14 +138,16 @@ public final class SluiceNode implements AutoCloseable {
         .addService(new FetchService(this))
         .addService(new TopicService(this))
         .addService(new ClusterService(this))
+        .intercept(monitoring.grpcInterceptor())
         .build()
         .start();
     serving.set(true);
+    monitoring.start();
     scheduler.scheduleWithFixedDelay(this::registerClientAddress, 0, 500, TimeUnit.MILLISECONDS);
     long retentionMs = config.getLong(NodeConfig.RETENTION_CHECK_INTERVAL_MS);
     scheduler.scheduleWithFixedDelay(new RetentionEnforcer(this), retentionMs, retentionMs, TimeUnit.MILLISECONDS);
-    LOG.info("node {} serving clients on {} (advertised {}), Raft on {}, data in {}", config.nodeId(),
-        clientAddress(), config.advertisedListen(), config.raftListen(), dataDir.toAbsolutePath());
+    LOG.info("node {} serving clients on {} (advertised {}), Raft on {}, HTTP on {}, data in {}", config.nodeId(),
+        clientAddress(), config.advertisedListen(), config.raftListen(), httpAddress(), dataDir.toAbsolutePath());
     return this;
   }
 
@@ -333,6 +339,16 @@ public final class SluiceNode implements AutoCloseable {
     return null;
   }
 
+  /** Address of /metrics and /health/* (the bound port when configured as 0). */
+  public HostPort httpAddress() {
+    return monitoring.httpAddress();
+  }
+
+  /** Writes waiting for commit on this node now. */
+  public int pendingWrites() {
+    return proposer.pendingWrites();
+  }
+
   /** The actual client address (the bound port when configured as 0). */
   public HostPort clientAddress() {
     return new HostPort(config.listen().host(), grpcServer.getPort());
@@ -340,6 +356,7 @@ public final class SluiceNode implements AutoCloseable {
 
   @Override
   public void close() {
+    monitoring.close();
     serving.set(false);
     scheduler.shutdownNow();
     if (grpcServer != null) {

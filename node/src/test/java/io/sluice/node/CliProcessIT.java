@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
@@ -41,6 +43,7 @@ class CliProcessIT {
 
   private final Map<String, Process> servers = new LinkedHashMap<>();
   private final Map<String, List<String>> serverCommands = new LinkedHashMap<>();
+  private final Map<String, HostPort> httpAddresses = new LinkedHashMap<>();
   private String bootstrap;
 
   record Result(int exit, String out, String err) {}
@@ -72,6 +75,9 @@ class CliProcessIT {
 
   private void startServer(String id) throws IOException {
     ProcessBuilder pb = new ProcessBuilder(serverCommands.get(id));
+    if (id.equals("n3")) {
+      pb.environment().put("SLUICE_LOG_FORMAT", "json"); // one node logs JSON lines
+    }
     Path log = tmp.resolve(id + ".log");
     pb.redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
     servers.put(id, pb.start());
@@ -80,15 +86,17 @@ class CliProcessIT {
   private void startCluster() throws Exception {
     Map<String, int[]> ports = new LinkedHashMap<>();
     for (int i = 1; i <= 3; i++) {
-      ports.put("n" + i, new int[] {freePort(), freePort()});
+      ports.put("n" + i, new int[] {freePort(), freePort(), freePort()});
     }
     String peers = ports.entrySet().stream().map(e -> e.getKey() + "=127.0.0.1:" + e.getValue()[1])
         .collect(Collectors.joining(","));
     bootstrap = ports.values().stream().map(p -> "127.0.0.1:" + p[0]).collect(Collectors.joining(","));
     for (var e : ports.entrySet()) {
+      httpAddresses.put(e.getKey(), new HostPort("127.0.0.1", e.getValue()[2]));
       serverCommands.put(e.getKey(), List.of(SLUICE.toString(), "server", "--id", e.getKey(),
           "--data-dir", tmp.resolve(e.getKey()).toString(), "--listen", "127.0.0.1:" + e.getValue()[0],
-          "--raft-listen", "127.0.0.1:" + e.getValue()[1], "--peers", peers));
+          "--raft-listen", "127.0.0.1:" + e.getValue()[1], "--http-listen", httpAddresses.get(e.getKey()).toString(),
+          "--peers", peers));
       startServer(e.getKey());
     }
     awaitStatus(Duration.ofSeconds(60));
@@ -183,6 +191,27 @@ class CliProcessIT {
     Result describe = sluice(null, "topic", "describe", "orders", "--bootstrap", bootstrap);
     assertEquals(0, describe.exit(), describe.toString());
     assertTrue(describe.out().contains("retention.ms=86400000"), describe.out());
+
+    // Monitoring through --http-listen: every node ready again, and the records counted.
+    double counted = 0;
+    for (var e : httpAddresses.entrySet()) {
+      HostPort http = e.getValue();
+      TestCluster.await(Duration.ofSeconds(30), e.getKey() + " ready", () -> Scrape.get(http, "/health/ready").status() == 200);
+      Scrape.Reply metrics = Scrape.get(http, "/metrics");
+      assertEquals(200, metrics.status());
+      counted += Scrape.parse(metrics.body()).find("sluice_produce_records_total", "topic", "orders").stream()
+          .mapToDouble(Scrape.Sample::value).sum();
+    }
+    // The killed leader's counts went with its process; the others' are still there.
+    assertTrue(counted >= 1000 && counted <= 6002, "records counted by the live nodes: " + counted);
+    List<String> jsonLog = Files.readAllLines(tmp.resolve("n3.log")).stream()
+        .filter(l -> !l.startsWith("sluice node n3 ready")).toList();
+    assertTrue(jsonLog.size() >= 3, "n3 logged: " + jsonLog);
+    for (String line : jsonLog) {
+      JsonObject o = JsonParser.parseString(line).getAsJsonObject();
+      assertEquals("n3", o.getAsJsonObject("context").getAsJsonObject("properties").get("sluice.node.id")
+          .getAsString(), line);
+    }
   }
 
   @Test

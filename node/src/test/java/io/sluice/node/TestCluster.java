@@ -44,6 +44,7 @@ final class TestCluster implements AutoCloseable {
       c.put("raft.election.timeout.min.ms", "600");
       c.put("raft.election.timeout.max.ms", "1200");
       c.put("commit.timeout.ms", "3000");
+      c.put("http.listen", "127.0.0.1:0"); // a free port each start; read it back with httpAddress()
       c.putAll(extra);
       configs.put(e.getKey(), c);
       freeBytes.put(e.getKey(), new AtomicLong(Long.MAX_VALUE));

@@ -33,6 +33,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
@@ -657,6 +658,24 @@ public final class LogCore implements AutoCloseable {
       for (it.seekToFirst(); it.isValid(); it.next()) {
         visitor.accept(it.key(), it.value());
       }
+    } finally {
+      lock.readLock().unlock();
+    }
+  }
+
+  /**
+   * A RocksDB integer property of the live database, e.g. {@code rocksdb.total-sst-files-size}
+   * (for metrics). Empty while the database is being replaced or is closed: this never waits for
+   * {@link #replaceWith}, which may take a while, so a metrics scrape is never held up by it.
+   */
+  public OptionalLong longProperty(String name) {
+    if (!lock.readLock().tryLock()) {
+      return OptionalLong.empty();
+    }
+    try {
+      return db == null ? OptionalLong.empty() : OptionalLong.of(db.getLongProperty(name));
+    } catch (RocksDBException e) {
+      return OptionalLong.empty();
     } finally {
       lock.readLock().unlock();
     }

@@ -7,6 +7,7 @@ import io.sluice.internal.v1.Command;
 import io.sluice.internal.v1.CommandResult;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -15,6 +16,8 @@ import org.apache.ratis.proto.RaftProtos.LogEntryProto;
 import org.apache.ratis.protocol.Message;
 import org.apache.ratis.protocol.RaftClientRequest;
 import org.apache.ratis.protocol.RaftGroupId;
+import org.apache.ratis.protocol.RaftGroupMemberId;
+import org.apache.ratis.protocol.RaftPeerId;
 import org.apache.ratis.server.RaftServer;
 import org.apache.ratis.server.protocol.TermIndex;
 import org.apache.ratis.server.storage.RaftStorage;
@@ -43,6 +46,8 @@ public final class SluiceStateMachine extends BaseStateMachine {
   private final CommandValidator validator;
   private final SnapshotStore snapshots;
   private final List<AppliedListener> listeners = new CopyOnWriteArrayList<>();
+  private final List<LeaderChangeListener> leaderListeners = new CopyOnWriteArrayList<>();
+  private final List<SnapshotListener> snapshotListeners = new CopyOnWriteArrayList<>();
   private volatile LogCore core;
 
   /**
@@ -54,7 +59,7 @@ public final class SluiceStateMachine extends BaseStateMachine {
   public SluiceStateMachine(Path dbDir, Limits limits, int snapshotsRetained) {
     this.dbDir = dbDir;
     this.validator = new CommandValidator(limits);
-    this.snapshots = new SnapshotStore(Math.max(1, snapshotsRetained));
+    this.snapshots = new SnapshotStore(Math.max(1, snapshotsRetained), this::snapshotTaken);
   }
 
   /** The core, for reads. Valid after {@link #initialize}. */
@@ -84,6 +89,22 @@ public final class SluiceStateMachine extends BaseStateMachine {
           Message.valueOf(ByteString.copyFrom(OffsetsQuery.answer(core, q).toByteArray())));
     } catch (InvalidProtocolBufferException | IllegalArgumentException e) {
       return CompletableFuture.failedFuture(e);
+    }
+  }
+
+  /** Added before the Raft server starts, so that the first leader is seen too. */
+  public void addLeaderChangeListener(LeaderChangeListener listener) {
+    leaderListeners.add(listener);
+  }
+
+  /** Added before the Raft server starts, so that a snapshot taken while starting is seen too. */
+  public void addSnapshotListener(SnapshotListener listener) {
+    snapshotListeners.add(listener);
+  }
+
+  private void snapshotTaken(long index, Duration took) {
+    for (SnapshotListener l : snapshotListeners) {
+      l.onSnapshotTaken(index, took);
     }
   }
 
@@ -146,6 +167,9 @@ public final class SluiceStateMachine extends BaseStateMachine {
         "installed snapshot %s holds applied index %d", latest.termIndex(), applied.index());
     setLastAppliedTermIndex(latest.termIndex());
     fireApplied(latest.termIndex().getIndex());
+    for (SnapshotListener l : snapshotListeners) {
+      l.onSnapshotInstalled(latest.termIndex().getIndex());
+    }
     if (getLifeCycleState() == LifeCycle.State.PAUSED) {
       getLifeCycle().transition(LifeCycle.State.STARTING);
       getLifeCycle().transition(LifeCycle.State.RUNNING);
@@ -207,6 +231,16 @@ public final class SluiceStateMachine extends BaseStateMachine {
     }
     super.notifyTermIndexUpdated(term, index);
     fireApplied(index);
+  }
+
+  /** Ratis calls this only when the new leader is known (a null leader is not reported). */
+  @Override
+  public void notifyLeaderChanged(RaftGroupMemberId groupMemberId, RaftPeerId newLeaderId) {
+    if (newLeaderId != null) {
+      for (LeaderChangeListener l : leaderListeners) {
+        l.onLeaderChanged(newLeaderId.toString());
+      }
+    }
   }
 
   /**

@@ -3,6 +3,7 @@ package io.sluice.statemachine;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.sluice.internal.v1.Command;
 import java.io.ByteArrayOutputStream;
@@ -107,5 +108,17 @@ class LogCoreTest {
         assertEquals(stateAtCheckpoint, CoreScript.state(other));
       }
     }
+  }
+
+  @Test
+  void rocksDbPropertiesAreReadWhileOpenAndEmptyOnceClosed() throws IOException {
+    LogCore core = LogCore.open(tmp.resolve("props"));
+    try {
+      assertTrue(core.longProperty("rocksdb.cur-size-all-mem-tables").orElse(-1) > 0, "an open database has a memtable");
+      assertTrue(core.longProperty("rocksdb.no-such-property").isEmpty(), "an unknown property reads as absent");
+    } finally {
+      core.close();
+    }
+    assertTrue(core.longProperty("rocksdb.total-sst-files-size").isEmpty(), "a closed database reads as absent");
   }
 }

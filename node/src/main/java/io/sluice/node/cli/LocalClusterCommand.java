@@ -29,8 +29,9 @@ import picocli.CommandLine.Spec;
     mixinStandardHelpOptions = true,
     description = {
       "Run a cluster of separate node processes on 127.0.0.1 until Ctrl-C.",
-      "Node nI listens on base-port+I-1 (clients) and raft-base-port+I-1 (peers),"
-          + " keeps its data in DATA_DIR/nI and logs to DATA_DIR/nI/node.log.",
+      "Node nI listens on base-port+I-1 (clients), raft-base-port+I-1 (peers) and"
+          + " http-base-port+I-1 (/metrics, /health/ready), keeps its data in DATA_DIR/nI and"
+          + " logs to DATA_DIR/nI/node.log.",
       "Set SLUICE_NODE_JAVA_OPTS to pass JVM options to the nodes."
     })
 final class LocalClusterCommand implements Callable<Integer> {
@@ -69,6 +70,15 @@ final class LocalClusterCommand implements Callable<Integer> {
       defaultValue = "7170",
       description = "Raft port of n1; n2 gets the next one, and so on (default: ${DEFAULT-VALUE}).")
   int raftBasePort;
+
+  @Option(
+      names = "--http-base-port",
+      paramLabel = "PORT",
+      defaultValue = "7270",
+      description =
+          "HTTP port (/metrics, /health/*) of n1; n2 gets the next one, and so on"
+              + " (default: ${DEFAULT-VALUE}).")
+  int httpBasePort;
 
   @Option(
       names = "--startup-timeout-ms",
@@ -125,7 +135,7 @@ final class LocalClusterCommand implements Callable<Integer> {
     Validate.positive(spec, "--startup-timeout-ms", startupTimeoutMs);
     try {
       return LocalClusterPlan.of(
-          nodes, dataDir != null ? dataDir : defaultDataDir(), basePort, raftBasePort);
+          nodes, dataDir != null ? dataDir : defaultDataDir(), basePort, raftBasePort, httpBasePort);
     } catch (IllegalArgumentException e) {
       throw new ParameterException(spec.commandLine(), e.getMessage());
     }
@@ -143,6 +153,7 @@ final class LocalClusterCommand implements Callable<Integer> {
     for (LocalClusterPlan.Node node : plan.nodes()) {
       checkFree(node.clientPort(), "client port of " + node.id());
       checkFree(node.raftPort(), "raft port of " + node.id());
+      checkFree(node.httpPort(), "http port of " + node.id());
     }
   }
 
@@ -155,8 +166,8 @@ final class LocalClusterCommand implements Callable<Integer> {
               + role
               + ") is already in use on "
               + LocalClusterPlan.HOST
-              + "; is a cluster already running? Pick other ports with --base-port and"
-              + " --raft-base-port");
+              + "; is a cluster already running? Pick other ports with --base-port,"
+              + " --raft-base-port and --http-base-port");
     }
   }
 
@@ -225,13 +236,14 @@ final class LocalClusterCommand implements Callable<Integer> {
     out.printf(
         "started a %d-node local cluster in %s%n",
         children.size(), plan.nodes().get(0).dataDir().getParent());
-    Table table = new Table("ID", "CLIENT-ADDRESS", "RAFT-ADDRESS", "PID", "LOG");
+    Table table = new Table("ID", "CLIENT-ADDRESS", "RAFT-ADDRESS", "HTTP-ADDRESS", "PID", "LOG");
     for (NodeSupervisor.Child child : children) {
       LocalClusterPlan.Node node = child.node();
       table.row(
           node.id(),
           node.clientAddress(),
           node.raftAddress(),
+          node.httpAddress(),
           child.process().pid(),
           node.logFile());
     }
@@ -279,6 +291,8 @@ final class LocalClusterCommand implements Callable<Integer> {
     out.printf(
         "  %s consume --topic demo --from-beginning --max-records 10%s%n", script, bootstrap);
     out.printf("  %s cluster status%s%n", script, bootstrap);
+    out.printf("  curl -s http://%s/metrics | grep ^sluice_raft   # metrics; /health/ready for readiness%n",
+        LocalClusterPlan.HOST + ":" + httpBasePort);
     out.println("Ctrl-C stops the cluster.");
     out.flush();
   }

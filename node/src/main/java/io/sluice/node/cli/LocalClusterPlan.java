@@ -8,23 +8,29 @@ import java.util.regex.Pattern;
 
 /**
  * The nodes of a local development cluster and the command lines that run them. Node {@code nI}
- * (1-based) listens for clients on {@code basePort + I - 1} and for peers on {@code raftBasePort +
- * I - 1}, all on 127.0.0.1, and keeps its data in {@code dataDir/nI}.
+ * (1-based) listens for clients on {@code basePort + I - 1}, for peers on {@code raftBasePort +
+ * I - 1} and for HTTP (metrics, health) on {@code httpBasePort + I - 1}, all on 127.0.0.1, and
+ * keeps its data in {@code dataDir/nI}.
  *
  * <p>Immutable and thread-safe.
  */
 final class LocalClusterPlan {
 
   static final String HOST = "127.0.0.1";
+  static final int HTTP_BASE_PORT_DEFAULT = 7270;
 
   /** One node of the plan. */
-  record Node(String id, int clientPort, int raftPort, Path dataDir) {
+  record Node(String id, int clientPort, int raftPort, int httpPort, Path dataDir) {
     String clientAddress() {
       return HOST + ":" + clientPort;
     }
 
     String raftAddress() {
       return HOST + ":" + raftPort;
+    }
+
+    String httpAddress() {
+      return HOST + ":" + httpPort;
     }
 
     Path logFile() {
@@ -40,27 +46,36 @@ final class LocalClusterPlan {
     this.nodes = List.copyOf(nodes);
   }
 
+  /** A plan with the default HTTP ports ({@value #HTTP_BASE_PORT_DEFAULT} and up). */
+  static LocalClusterPlan of(int nodeCount, Path dataDir, int basePort, int raftBasePort) {
+    return of(nodeCount, dataDir, basePort, raftBasePort, HTTP_BASE_PORT_DEFAULT);
+  }
+
   /**
    * @param dataDir the cluster's directory; made absolute so printed commands work from anywhere
-   * @throws IllegalArgumentException when a port range leaves 1-65535 or the two ranges overlap
+   * @throws IllegalArgumentException when a port range leaves 1-65535 or two ranges overlap
    */
-  static LocalClusterPlan of(int nodeCount, Path dataDir, int basePort, int raftBasePort) {
+  static LocalClusterPlan of(int nodeCount, Path dataDir, int basePort, int raftBasePort, int httpBasePort) {
     checkRange("--base-port", basePort, nodeCount);
     checkRange("--raft-base-port", raftBasePort, nodeCount);
-    if (basePort < raftBasePort + nodeCount && raftBasePort < basePort + nodeCount) {
-      throw new IllegalArgumentException(
-          "client ports "
-              + range(basePort, nodeCount)
-              + " overlap raft ports "
-              + range(raftBasePort, nodeCount));
-    }
+    checkRange("--http-base-port", httpBasePort, nodeCount);
+    checkApart("client", basePort, "raft", raftBasePort, nodeCount);
+    checkApart("client", basePort, "http", httpBasePort, nodeCount);
+    checkApart("raft", raftBasePort, "http", httpBasePort, nodeCount);
     Path root = dataDir.toAbsolutePath().normalize();
     List<Node> nodes = new ArrayList<>();
     for (int i = 0; i < nodeCount; i++) {
       String id = "n" + (i + 1);
-      nodes.add(new Node(id, basePort + i, raftBasePort + i, root.resolve(id)));
+      nodes.add(new Node(id, basePort + i, raftBasePort + i, httpBasePort + i, root.resolve(id)));
     }
     return new LocalClusterPlan(nodes);
+  }
+
+  private static void checkApart(String a, int aBase, String b, int bBase, int count) {
+    if (aBase < bBase + count && bBase < aBase + count) {
+      throw new IllegalArgumentException(
+          a + " ports " + range(aBase, count) + " overlap " + b + " ports " + range(bBase, count));
+    }
   }
 
   private static void checkRange(String option, int base, int count) {
@@ -101,6 +116,8 @@ final class LocalClusterPlan {
         node.clientAddress(),
         "--raft-listen",
         node.raftAddress(),
+        "--http-listen",
+        node.httpAddress(),
         "--peers",
         peers());
   }

@@ -45,6 +45,10 @@ public final class ServerCommand implements Callable<Integer> {
   @Option(names = "--cluster-id", description = "Cluster name (cluster.id).")
   String clusterId;
 
+  @Option(names = "--http-listen", paramLabel = "HOST:PORT",
+      description = "Address of /metrics, /health/live and /health/ready (http.listen).")
+  String httpListen;
+
   @Option(names = {"-s", "--set"}, paramLabel = "KEY=VALUE", description = "Any other configuration key.")
   Map<String, String> settings = new LinkedHashMap<>();
 
@@ -58,6 +62,7 @@ public final class ServerCommand implements Callable<Integer> {
     put(overrides, NodeConfig.RAFT_LISTEN, raftListen);
     put(overrides, NodeConfig.PEERS, peers);
     put(overrides, NodeConfig.CLUSTER_ID, clusterId);
+    put(overrides, NodeConfig.HTTP_LISTEN, httpListen);
     NodeConfig config;
     try {
       config = NodeConfig.load(configFile, overrides);
@@ -66,6 +71,12 @@ public final class ServerCommand implements Callable<Integer> {
       return 2;
     }
     System.setProperty("sluice.node.id", config.nodeId());
+    try {
+      ServerLogging.tagWithNodeId(config.nodeId());
+    } catch (IllegalArgumentException e) {
+      System.err.println(CliErrors.PREFIX + e.getMessage());
+      return 2;
+    }
     Logger log = LoggerFactory.getLogger(ServerCommand.class);
     log.info("starting with {}", config.values());
     SluiceNode node;
@@ -82,8 +93,8 @@ public final class ServerCommand implements Callable<Integer> {
       stopped.countDown();
     }, "sluice-shutdown"));
     watchParent(log);
-    System.out.printf("sluice node %s ready: client %s, raft %s, pid %d%n", config.nodeId(),
-        node.clientAddress(), config.raftListen(), ProcessHandle.current().pid());
+    System.out.printf("sluice node %s ready: client %s, raft %s, http %s, pid %d%n", config.nodeId(),
+        node.clientAddress(), config.raftListen(), node.httpAddress(), ProcessHandle.current().pid());
     System.out.flush();
     stopped.await();
     return 0;

@@ -28,6 +28,7 @@ class LocalClusterTest {
     assertEquals("n3", n3.id());
     assertEquals("127.0.0.1:7072", n3.clientAddress());
     assertEquals("127.0.0.1:7172", n3.raftAddress());
+    assertEquals("127.0.0.1:7272", n3.httpAddress());
     assertEquals(dataDir.resolve("n3"), n3.dataDir());
     assertEquals(dataDir.resolve("n3").resolve("node.log"), n3.logFile());
     assertEquals("n1=127.0.0.1:7170,n2=127.0.0.1:7171,n3=127.0.0.1:7172", plan.peers());
@@ -59,6 +60,8 @@ class LocalClusterTest {
             "127.0.0.1:7071",
             "--raft-listen",
             "127.0.0.1:7171",
+            "--http-listen",
+            "127.0.0.1:7271",
             "--peers",
             "n1=127.0.0.1:7170,n2=127.0.0.1:7171,n3=127.0.0.1:7172"),
         command);
@@ -69,7 +72,7 @@ class LocalClusterTest {
     LocalClusterPlan plan = LocalClusterPlan.of(1, Path.of("/tmp/my data/it's"), 7070, 7170);
     assertEquals(
         "bin/sluice server --id n1 --data-dir '/tmp/my data/it'\\''s/n1' --listen 127.0.0.1:7070"
-            + " --raft-listen 127.0.0.1:7170 --peers n1=127.0.0.1:7170",
+            + " --raft-listen 127.0.0.1:7170 --http-listen 127.0.0.1:7270 --peers n1=127.0.0.1:7170",
         plan.restartCommand("bin/sluice", plan.nodes().get(0)));
   }
 
@@ -86,6 +89,21 @@ class LocalClusterTest {
     assertThrows(IllegalArgumentException.class, () -> LocalClusterPlan.of(3, dataDir, 7070, 7072));
     assertThrows(IllegalArgumentException.class, () -> LocalClusterPlan.of(3, dataDir, 7072, 7070));
     LocalClusterPlan.of(3, dataDir, 7070, 7073);
+    assertThrows(
+        IllegalArgumentException.class, () -> LocalClusterPlan.of(3, dataDir, 7070, 7170, 7072));
+    assertThrows(
+        IllegalArgumentException.class, () -> LocalClusterPlan.of(3, dataDir, 7070, 7170, 7168));
+    assertThrows(
+        IllegalArgumentException.class, () -> LocalClusterPlan.of(3, dataDir, 7070, 7170, 65534));
+    LocalClusterPlan.of(3, dataDir, 7070, 7170, 7173);
+  }
+
+  @Test
+  void httpBasePortIsHonoured() {
+    LocalClusterPlan plan = LocalClusterPlan.of(3, dataDir, 41070, 41170, 41270);
+    assertEquals(
+        List.of("127.0.0.1:41270", "127.0.0.1:41271", "127.0.0.1:41272"),
+        plan.nodes().stream().map(LocalClusterPlan.Node::httpAddress).toList());
   }
 
   @Test
@@ -112,6 +130,42 @@ class LocalClusterTest {
       assertTrue(
           run.err()
               .startsWith("sluice: error: port " + port + " (client port of n1) is already in use"),
+          run.toString());
+      assertFalse(Files.exists(dataDir.resolve("n1")), "nothing may start before the check");
+    }
+  }
+
+  @Test
+  void refusesToStartWhenAnHttpPortIsInUse() throws IOException {
+    try (ServerSocket busy = new ServerSocket();
+        ServerSocket client = new ServerSocket();
+        ServerSocket raft = new ServerSocket()) {
+      busy.bind(new InetSocketAddress("127.0.0.1", 0));
+      client.bind(new InetSocketAddress("127.0.0.1", 0));
+      raft.bind(new InetSocketAddress("127.0.0.1", 0));
+      int clientPort = client.getLocalPort();
+      int raftPort = raft.getLocalPort();
+      client.close(); // free again: only the HTTP port stays busy
+      raft.close();
+      CliRun run =
+          CliRun.run(
+              "local-cluster",
+              "--nodes",
+              "1",
+              "--data-dir",
+              dataDir.toString(),
+              "--base-port",
+              Integer.toString(clientPort),
+              "--raft-base-port",
+              Integer.toString(raftPort),
+              "--http-base-port",
+              Integer.toString(busy.getLocalPort()));
+
+      assertEquals(SluiceCli.EXIT_FAILED, run.exitCode(), run.toString());
+      assertTrue(
+          run.err()
+              .startsWith(
+                  "sluice: error: port " + busy.getLocalPort() + " (http port of n1) is already in use"),
           run.toString());
       assertFalse(Files.exists(dataDir.resolve("n1")), "nothing may start before the check");
     }

@@ -38,7 +38,7 @@ class NodeSupervisorTest {
   }
 
   private LocalClusterPlan.Node node(String id) {
-    return new LocalClusterPlan.Node(id, 7070, 7170, dataDir.resolve(id));
+    return new LocalClusterPlan.Node(id, 7070, 7170, 7270, dataDir.resolve(id));
   }
 
   @Test
