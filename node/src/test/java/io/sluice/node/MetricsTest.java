@@ -15,6 +15,7 @@ import io.sluice.api.v1.PartitionBatch;
 import io.sluice.api.v1.ProduceRequest;
 import io.sluice.api.v1.ProduceServiceGrpc;
 import io.sluice.client.Consumer;
+import io.sluice.client.ConsumerConfig;
 import io.sluice.client.Producer;
 import io.sluice.client.ProducerRecord;
 import io.sluice.client.RecordMetadata;
@@ -74,16 +75,18 @@ class MetricsTest {
         producer.flush();
         CompletableFuture.allOf(sends.toArray(CompletableFuture[]::new)).get(60, TimeUnit.SECONDS);
       }
-      try (Consumer consumer = client.newConsumer()) {
-        List<TopicPartition> tps = consumer.partitionsFor("orders");
-        consumer.assign(tps);
-        consumer.seekToBeginning(tps);
-        int seen = 0;
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        while (seen < SDK_RECORDS && System.nanoTime() < deadline) {
-          seen += consumer.poll(Duration.ofMillis(500)).size();
+      for (boolean streaming : new boolean[] {true, false}) { // both consumption paths
+        try (Consumer consumer = client.newConsumer(ConsumerConfig.builder().streaming(streaming).build())) {
+          List<TopicPartition> tps = consumer.partitionsFor("orders");
+          consumer.assign(tps);
+          consumer.seekToBeginning(tps);
+          int seen = 0;
+          long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+          while (seen < SDK_RECORDS && System.nanoTime() < deadline) {
+            seen += consumer.poll(Duration.ofMillis(500)).size();
+          }
+          assertEquals(SDK_RECORDS, seen, "consumed every record (streaming=" + streaming + ")");
         }
-        assertEquals(SDK_RECORDS, seen, "consumed every record");
       }
     }
     leaderId = cluster.awaitLeader(Duration.ofSeconds(30));
@@ -137,7 +140,8 @@ class MetricsTest {
     assertEquals(RAW_REQUESTS, sum("sluice_produce_records_total", "topic", "raw"));
     assertEquals(rawBytes, sum("sluice_produce_bytes_total", "topic", "raw"));
     assertTrue(sum("sluice_produce_bytes_total", "topic", "orders") > SDK_RECORDS * 2);
-    assertTrue(sum("sluice_fetch_records_total", "topic", "orders") >= SDK_RECORDS);
+    assertTrue(sum("sluice_fetch_records_total", "topic", "orders") >= 2 * SDK_RECORDS,
+        "records consumed by fetch and by Subscribe are both counted");
     assertTrue(sum("sluice_fetch_bytes_total", "topic", "orders") > 0);
     assertEquals(SDK_RECORDS + RAW_REQUESTS, sum("sluice_batch_records_sum"));
     assertEquals(sum("sluice_produce_bytes_total"), sum("sluice_batch_size_bytes_sum"));
@@ -162,6 +166,7 @@ class MetricsTest {
     assertEquals(1, sum("sluice_rejected_requests_total", "rpc", "produce", "reason", "UNKNOWN_TOPIC"));
     assertTrue(sum("sluice_produce_requests_total", "result", "rejected") >= 1);
     assertTrue(sum("sluice_fetch_requests_total", "result", "ok") >= 1);
+    assertTrue(sum("sluice_subscribe_pushes_total") >= 1);
   }
 
   @Test

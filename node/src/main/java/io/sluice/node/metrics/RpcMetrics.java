@@ -60,6 +60,7 @@ final class RpcMetrics implements ServerInterceptor {
     }
     counter("sluice.fetch.requests", "result", "ok");
     counter("sluice.fetch.requests", "result", "error");
+    counter("sluice.subscribe.pushes");
     timer(PRODUCE);
     timer(FETCH);
   }
@@ -80,6 +81,9 @@ final class RpcMetrics implements ServerInterceptor {
           }
         } else if (message instanceof FetchResponse f) {
           topics.fetched(f);
+        } else if (message instanceof io.sluice.api.v1.SubscribeResponse s) {
+          counter("sluice.subscribe.pushes").increment();
+          topics.fetched(s.getData());
         }
         super.sendMessage(message);
       }
@@ -175,6 +179,7 @@ final class RpcMetrics implements ServerInterceptor {
           case "sluice.produce.requests" -> "Produce requests by outcome: ok, rejected (certainly not written), "
               + "indeterminate (may have been written)";
           case "sluice.fetch.requests" -> "Fetch requests by outcome";
+          case "sluice.subscribe.pushes" -> "Responses pushed on Subscribe streams";
           default -> "Error statuses sent to clients, by RPC and reason";
         })
         .register(registry));

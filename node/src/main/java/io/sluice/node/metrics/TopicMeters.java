@@ -67,19 +67,24 @@ final class TopicMeters {
   /** Counts the batches of a fetch response (whole batches, as sent). */
   void fetched(FetchResponse response) {
     for (PartitionData p : response.getPartitionsList()) {
-      if (p.getBatchesCount() == 0) {
-        continue;
-      }
-      long records = 0;
-      long bytes = 0;
-      for (ByteString batch : p.getBatchesList()) {
-        records += recordCount(batch);
-        bytes += batch.size();
-      }
-      Meters m = meters(p.getTopic());
-      m.fetchedRecords().increment(records);
-      m.fetchedBytes().increment(bytes);
+      fetched(p);
     }
+  }
+
+  /** Records and bytes sent to a consumer, by a fetch answer or a Subscribe push. */
+  void fetched(PartitionData p) {
+    if (p.getBatchesCount() == 0) {
+      return;
+    }
+    long records = 0;
+    long bytes = 0;
+    for (ByteString batch : p.getBatchesList()) {
+      records += recordCount(batch);
+      bytes += batch.size();
+    }
+    Meters m = meters(p.getTopic());
+    m.fetchedRecords().increment(records);
+    m.fetchedBytes().increment(bytes);
   }
 
   private static int recordCount(ByteString batch) {
