@@ -258,16 +258,6 @@ final class RecordAccumulator {
     }
   }
 
-  /** The producer id new batches are sealed with, or null. */
-  ProducerIdentity producer() {
-    lock.lock();
-    try {
-      return producer;
-    } finally {
-      lock.unlock();
-    }
-  }
-
   /** Moves expired batches of {@code q} to {@code out}; returns nanos until the next expiry. */
   private long expire(ArrayDeque<ProducerBatch> q, long now, List<ProducerBatch> out) {
     long next = Long.MAX_VALUE;
