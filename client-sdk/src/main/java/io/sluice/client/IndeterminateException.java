@@ -4,8 +4,10 @@ import io.grpc.Status;
 
 /**
  * A write may or may not have been committed: the request left the client and no definite answer
- * came back (COMMIT_TIMEOUT, connection lost mid-call, deadline exceeded). The SDK never retries
- * these: a retry could duplicate the records. {@link #writeOutcome()} is UNKNOWN;
+ * came back (COMMIT_TIMEOUT, connection lost mid-call, deadline exceeded). Retrying it yourself
+ * could store the records twice. An idempotent {@link Producer} retries these internally and
+ * reports one only when it cannot settle the outcome (see {@link Producer}); without idempotence,
+ * and for admin writes, the SDK never retries them. {@link #writeOutcome()} is UNKNOWN;
  * {@link #retriable()} is false. Thread-safe.
  */
 public class IndeterminateException extends SluiceException {

@@ -11,10 +11,48 @@ import java.util.concurrent.CompletableFuture;
  * records that succeed: at most one batch per partition is in flight, and a retried batch goes
  * before any later batch of its partition.
  *
- * <p>Failures: a send is retried only when the failure is known NOT_WRITTEN (NOT_LEADER,
- * NO_LEADER, NODE_NOT_READY, TOO_MANY_REQUESTS, node unreachable before the request was sent),
- * with exponential backoff, within the delivery timeout. An indeterminate failure
- * (COMMIT_TIMEOUT, connection lost mid-call, deadline exceeded) fails the future with
+ * <h2>Idempotence (the default, {@link ProducerConfig.Builder#idempotence(boolean)})</h2>
+ *
+ * <p>The producer takes a producer id from the cluster before its first send and numbers the
+ * records of each partition; the leader stores a numbered batch at most once and answers a
+ * repeat with the offsets of the first copy. So every failure is retried within the delivery
+ * timeout, with exponential backoff, unless it is known to be final (an unknown topic or
+ * partition, a record too large, a full disk, ...): failures known NOT_WRITTEN (NOT_LEADER,
+ * NO_LEADER, NODE_NOT_READY, TOO_MANY_REQUESTS, node unreachable before the request was sent) and
+ * failures whose outcome is unknown (COMMIT_TIMEOUT, connection lost mid-call, deadline
+ * exceeded) alike. A retry re-sends the same bytes.
+ *
+ * <p>What it guarantees: a record whose future succeeds is stored exactly once, at the offset
+ * in its {@link RecordMetadata}, after every earlier successful record this producer sent to
+ * the same partition. Retries by the producer never store a record twice.
+ *
+ * <p>What it does not guarantee:
+ * <ul>
+ *   <li>That nothing ends indeterminate. A future still fails with {@link IndeterminateException}
+ *       when its batch's outcome is unknown and cannot be settled: the delivery timeout expires
+ *       (for example while no leader can commit), {@link #close(Duration)} gives up on it, or
+ *       after an attempt with an unknown outcome the leader refuses the producer id (it expired
+ *       after {@code producer.idle.expiry.ms} without writes, default 24 h) or the batch for
+ *       another reason (the topic was deleted, ...). Re-sending such a batch under a new producer
+ *       id could store it twice, so the producer does not. After such a failure the producer
+ *       continues under a new producer id, and if that earlier attempt lands late it can appear
+ *       after records sent later to the same partition.</li>
+ *   <li>Anything across producers or restarts: the guarantee is for one producer object. A
+ *       record the application sends again (after an IndeterminateException, or from a new
+ *       producer after a restart) is a new record and may be stored twice.</li>
+ *   <li>Order around failures: a record that fails is simply absent (offsets stay dense) and
+ *       the records sent after it still go; the order guarantee is among successful records.</li>
+ * </ul>
+ *
+ * <p>When a producer id expires while idle, the producer takes a new one on its next send and
+ * re-sends the batches that were certainly not written (every partition restarts at sequence 0).
+ * Each producer id costs the cluster one Raft entry; an id obtained by a retried InitProducer
+ * whose first answer was lost is never used and expires.
+ *
+ * <h2>Without idempotence</h2>
+ *
+ * <p>A send is retried only when the failure is known NOT_WRITTEN, with exponential backoff,
+ * within the delivery timeout. A failure whose outcome is unknown fails the future with
  * {@link IndeterminateException}: the record may have been written. One exception to the order
  * guarantee: after an indeterminate failure caused by the client's deadline, the server may still
  * append that batch after a later batch of the same partition.

@@ -18,6 +18,7 @@ public final class ProducerConfig {
   public static final long DEFAULT_BUFFER_BYTES_MAX = 32L * 1024 * 1024;
   public static final Duration DEFAULT_MAX_BLOCK = Duration.ofSeconds(60);
   public static final PartitionerKind DEFAULT_PARTITIONER = PartitionerKind.DEFAULT;
+  public static final boolean DEFAULT_IDEMPOTENCE = true;
 
   private final Duration linger;
   private final int batchSizeBytesMax;
@@ -27,6 +28,7 @@ public final class ProducerConfig {
   private final long bufferBytesMax;
   private final Duration maxBlock;
   private final PartitionerKind partitioner;
+  private final boolean idempotence;
 
   private ProducerConfig(Builder b) {
     this.linger = b.linger;
@@ -37,6 +39,7 @@ public final class ProducerConfig {
     this.bufferBytesMax = b.bufferBytesMax;
     this.maxBlock = b.maxBlock;
     this.partitioner = b.partitioner;
+    this.idempotence = b.idempotence;
   }
 
   /** A builder with every setting at its default. */
@@ -69,7 +72,10 @@ public final class ProducerConfig {
     return retryBackoff;
   }
 
-  /** Produce RPCs outstanding at once, per producer. Default 5. */
+  /**
+   * Produce RPCs outstanding at once, per producer (each carries at most one batch per
+   * partition, and at most one batch per partition is in flight). Default 5.
+   */
   public int maxInFlightRequests() {
     return maxInFlightRequests;
   }
@@ -89,12 +95,21 @@ public final class ProducerConfig {
     return partitioner;
   }
 
+  /**
+   * Whether the producer is idempotent: it takes a producer id from the cluster and numbers its
+   * batches, so that it can retry a write whose outcome is unknown without storing it twice.
+   * Default true. See {@link Builder#idempotence(boolean)}.
+   */
+  public boolean idempotence() {
+    return idempotence;
+  }
+
   @Override
   public String toString() {
     return "ProducerConfig{linger=" + linger + ", batchSizeBytesMax=" + batchSizeBytesMax
         + ", deliveryTimeout=" + deliveryTimeout + ", retryBackoff=" + retryBackoff
         + ", maxInFlightRequests=" + maxInFlightRequests + ", bufferBytesMax=" + bufferBytesMax
-        + ", maxBlock=" + maxBlock + ", partitioner=" + partitioner + "}";
+        + ", maxBlock=" + maxBlock + ", partitioner=" + partitioner + ", idempotence=" + idempotence + "}";
   }
 
   /** Builds a {@link ProducerConfig}. Not thread-safe. Setters reject out-of-range values. */
@@ -107,6 +122,7 @@ public final class ProducerConfig {
     private long bufferBytesMax = DEFAULT_BUFFER_BYTES_MAX;
     private Duration maxBlock = DEFAULT_MAX_BLOCK;
     private PartitionerKind partitioner = DEFAULT_PARTITIONER;
+    private boolean idempotence = DEFAULT_IDEMPOTENCE;
 
     private Builder() {}
 
@@ -171,6 +187,26 @@ public final class ProducerConfig {
     /** Partitioning of records that name no partition. Default {@link PartitionerKind#DEFAULT}. */
     public Builder partitioner(PartitionerKind partitioner) {
       this.partitioner = Objects.requireNonNull(partitioner, "partitioner");
+      return this;
+    }
+
+    /**
+     * Idempotent producing. Default true.
+     *
+     * <p>When true, the producer obtains a producer id from the cluster (InitProducer, through
+     * Raft, before its first send) and stamps every batch with (producer id, epoch, base
+     * sequence), the sequence counting records per partition. The leader stores a batch at most
+     * once: a batch it already holds is answered with its original offsets. So the producer
+     * retries failures whose outcome is unknown (commit timeout, connection lost after sending,
+     * deadline exceeded) within {@link #deliveryTimeout(Duration)}, and a record that succeeds is
+     * stored exactly once, in send order within its partition. See {@link Producer} for the
+     * cases that still end in {@link IndeterminateException}.
+     *
+     * <p>When false, batches carry no producer id and a failure whose outcome is unknown is
+     * never retried: the future fails with {@link IndeterminateException}.
+     */
+    public Builder idempotence(boolean idempotence) {
+      this.idempotence = idempotence;
       return this;
     }
 

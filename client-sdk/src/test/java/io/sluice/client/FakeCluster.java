@@ -24,6 +24,8 @@ import io.sluice.api.v1.ErrorReason;
 import io.sluice.api.v1.FetchRequest;
 import io.sluice.api.v1.FetchResponse;
 import io.sluice.api.v1.GetNodeStatusRequest;
+import io.sluice.api.v1.InitProducerRequest;
+import io.sluice.api.v1.InitProducerResponse;
 import io.sluice.api.v1.ListTopicsRequest;
 import io.sluice.api.v1.ListTopicsResponse;
 import io.sluice.api.v1.PartitionBatch;
@@ -40,9 +42,13 @@ import io.sluice.protocol.SluiceErrors;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -50,7 +56,10 @@ import java.util.concurrent.CopyOnWriteArrayList;
 /**
  * An in-process stand-in for a Sluice cluster: N gRPC servers sharing one in-memory log, with a
  * leader id that DescribeCluster reports. Each node's handlers can be replaced per test to script
- * errors, delays or silence; every request is recorded. Thread-safe.
+ * errors, delays or silence; every request is recorded. Appends follow the real log's idempotence
+ * rules (LogCore): issued producer ids, the last {@value #BATCHES_REMEMBERED} sequence ranges per
+ * (producer, partition), duplicates answered with their original offsets, gaps refused.
+ * Thread-safe.
  */
 final class FakeCluster implements AutoCloseable {
 
@@ -66,8 +75,18 @@ final class FakeCluster implements AutoCloseable {
     long nextOffset;
   }
 
+  /** As LogCore.PRODUCER_BATCHES_REMEMBERED. */
+  static final int BATCHES_REMEMBERED = 5;
+
+  /** One remembered idempotent batch: its sequence range and where it was written. */
+  record SequenceRange(int first, int last, long baseOffset) {}
+
   /** The shared, "replicated" state. Guarded by the FakeCluster monitor. */
   final Map<String, List<PartitionLog>> topics = new TreeMap<>();
+  /** Issued producer ids (all at epoch 0), and the remembered ranges per "producer/topic/partition". */
+  final Set<Long> producers = new HashSet<>();
+  final Map<String, ArrayDeque<SequenceRange>> sequences = new HashMap<>();
+  private long nextProducerId = 1000;
   final List<FakeNode> nodes = new ArrayList<>();
   volatile String leaderId = "n1";
 
@@ -106,9 +125,24 @@ final class FakeCluster implements AutoCloseable {
     topics.put(name, logs);
   }
 
+  /** Issues a producer id, as InitProducer does. */
+  synchronized long initProducer() {
+    long id = nextProducerId++;
+    producers.add(id);
+    return id;
+  }
+
+  /** Forgets every producer id and its sequences, as the leader's idle expiry does. */
+  synchronized void expireProducers() {
+    producers.clear();
+    sequences.clear();
+  }
+
   /** Appends a request's batches (all or none), as the real leader does. */
   synchronized ProduceResponse append(ProduceRequest req) {
-    for (PartitionBatch b : req.getBatchesList()) {
+    long[] duplicateOf = new long[req.getBatchesCount()];
+    for (int i = 0; i < req.getBatchesCount(); i++) {
+      PartitionBatch b = req.getBatches(i);
       List<PartitionLog> t = topics.get(b.getTopic());
       if (t == null) {
         throw error(Status.Code.NOT_FOUND, ErrorReason.UNKNOWN_TOPIC, SluiceErrors.NOT_WRITTEN);
@@ -117,18 +151,68 @@ final class FakeCluster implements AutoCloseable {
         throw error(Status.Code.INVALID_ARGUMENT, ErrorReason.UNKNOWN_PARTITION, SluiceErrors.NOT_WRITTEN);
       }
       RecordBatch.validate(b.getRecords().asReadOnlyByteBuffer(), Integer.MAX_VALUE);
+      duplicateOf[i] = checkSequence(b);
     }
     ProduceResponse.Builder resp = ProduceResponse.newBuilder();
     long now = System.currentTimeMillis();
-    for (PartitionBatch b : req.getBatchesList()) {
+    for (int i = 0; i < req.getBatchesCount(); i++) {
+      PartitionBatch b = req.getBatches(i);
+      PartitionResult.Builder result = PartitionResult.newBuilder().setTopic(b.getTopic())
+          .setPartition(b.getPartition()).setLogAppendTimeMs(now);
+      if (duplicateOf[i] >= 0) {
+        resp.addResults(result.setBaseOffset(duplicateOf[i]).setDuplicate(true));
+        continue;
+      }
       PartitionLog log = topics.get(b.getTopic()).get(b.getPartition());
       byte[] stored = RecordBatch.withBaseOffset(b.getRecords().toByteArray(), log.nextOffset);
-      resp.addResults(PartitionResult.newBuilder().setTopic(b.getTopic()).setPartition(b.getPartition())
-          .setBaseOffset(log.nextOffset).setLogAppendTimeMs(now));
+      resp.addResults(result.setBaseOffset(log.nextOffset));
+      ByteBuffer header = ByteBuffer.wrap(stored);
+      long producerId = header.getLong(RecordBatch.PRODUCER_ID_OFFSET);
+      if (producerId >= 0) {
+        int first = header.getInt(RecordBatch.BASE_SEQUENCE_OFFSET);
+        ArrayDeque<SequenceRange> kept = sequences.computeIfAbsent(sequenceKey(producerId, b), k -> new ArrayDeque<>());
+        kept.addLast(new SequenceRange(first, first + header.getInt(RecordBatch.LAST_OFFSET_DELTA_OFFSET),
+            log.nextOffset));
+        while (kept.size() > BATCHES_REMEMBERED) {
+          kept.removeFirst();
+        }
+      }
       log.batches.add(stored);
-      log.nextOffset += RecordBatch.recordCount(ByteBuffer.wrap(stored));
+      log.nextOffset += RecordBatch.recordCount(header);
     }
     return resp.build();
+  }
+
+  private static String sequenceKey(long producerId, PartitionBatch b) {
+    return producerId + "/" + b.getTopic() + "/" + b.getPartition();
+  }
+
+  /** LogCore's rules: the original base offset of a duplicate, -1 for a batch to append, or an error. */
+  private long checkSequence(PartitionBatch b) {
+    ByteBuffer header = b.getRecords().asReadOnlyByteBuffer();
+    long producerId = header.getLong(RecordBatch.PRODUCER_ID_OFFSET);
+    if (producerId < 0) {
+      return -1;
+    }
+    if (!producers.contains(producerId)) {
+      throw error(Status.Code.FAILED_PRECONDITION, ErrorReason.UNKNOWN_PRODUCER_ID, SluiceErrors.NOT_WRITTEN);
+    }
+    if (header.getShort(RecordBatch.PRODUCER_EPOCH_OFFSET) != 0) {
+      throw error(Status.Code.FAILED_PRECONDITION, ErrorReason.PRODUCER_FENCED, SluiceErrors.NOT_WRITTEN);
+    }
+    int first = header.getInt(RecordBatch.BASE_SEQUENCE_OFFSET);
+    int last = first + header.getInt(RecordBatch.LAST_OFFSET_DELTA_OFFSET);
+    ArrayDeque<SequenceRange> kept = sequences.getOrDefault(sequenceKey(producerId, b), new ArrayDeque<>());
+    for (SequenceRange r : kept) {
+      if (r.first() == first && r.last() == last) {
+        return r.baseOffset();
+      }
+    }
+    int expected = kept.isEmpty() ? 0 : kept.peekLast().last() + 1;
+    if (first != expected) {
+      throw error(Status.Code.FAILED_PRECONDITION, ErrorReason.OUT_OF_ORDER_SEQUENCE, SluiceErrors.NOT_WRITTEN);
+    }
+    return -1;
   }
 
   synchronized FetchResponse fetch(FetchRequest req) {
@@ -200,7 +284,9 @@ final class FakeCluster implements AutoCloseable {
     final List<ProduceRequest> produceRequests = new CopyOnWriteArrayList<>();
     final List<FetchRequest> fetchRequests = new CopyOnWriteArrayList<>();
     final List<CreateTopicRequest> createRequests = new CopyOnWriteArrayList<>();
+    final List<InitProducerRequest> initProducerRequests = new CopyOnWriteArrayList<>();
     volatile Handler<ProduceRequest, ProduceResponse> produce = this::defaultProduce;
+    volatile Handler<InitProducerRequest, InitProducerResponse> initProducer = this::defaultInitProducer;
     volatile Handler<FetchRequest, FetchResponse> fetch = this::defaultFetch;
     volatile Handler<CreateTopicRequest, CreateTopicResponse> createTopic = this::defaultCreate;
     volatile Handler<DescribeClusterRequest, DescribeClusterResponse> describeCluster = this::defaultDescribeCluster;
@@ -218,8 +304,11 @@ final class FakeCluster implements AutoCloseable {
 
     void start() throws IOException {
       server = InProcessServerBuilder.forName(address)
-          .addService(service("sluice.v1.ProduceService", b -> b.addMethod(SluiceMethods.PRODUCE,
-              ServerCalls.asyncUnaryCall((q, o) -> { produceRequests.add(q); produce.handle(q, o); }))))
+          .addService(service("sluice.v1.ProduceService", b -> b
+              .addMethod(SluiceMethods.PRODUCE,
+                  ServerCalls.asyncUnaryCall((q, o) -> { produceRequests.add(q); produce.handle(q, o); }))
+              .addMethod(SluiceMethods.INIT_PRODUCER, ServerCalls.asyncUnaryCall((InitProducerRequest q,
+                  StreamObserver<InitProducerResponse> o) -> { initProducerRequests.add(q); initProducer.handle(q, o); }))))
           .addService(service("sluice.v1.FetchService", b -> b.addMethod(SluiceMethods.FETCH,
               ServerCalls.asyncUnaryCall((q, o) -> { fetchRequests.add(q); fetch.handle(q, o); }))
               .addMethod(SluiceMethods.LIST_OFFSETS, ServerCalls.asyncUnaryCall(this::listOffsets))))
@@ -276,6 +365,14 @@ final class FakeCluster implements AutoCloseable {
       } catch (StatusRuntimeException e) {
         o.onError(e);
       }
+    }
+
+    void defaultInitProducer(InitProducerRequest q, StreamObserver<InitProducerResponse> o) {
+      if (!isLeader()) {
+        o.onError(notLeader());
+        return;
+      }
+      answer(o, InitProducerResponse.newBuilder().setProducerId(cluster.initProducer()).setProducerEpoch(0).build());
     }
 
     void defaultFetch(FetchRequest q, StreamObserver<FetchResponse> o) {

@@ -159,7 +159,7 @@ class ProducerTest {
   }
 
   @Test
-  void commitTimeoutIsIndeterminateAndNotRetried() throws Exception {
+  void withoutIdempotenceCommitTimeoutIsIndeterminateAndNotRetried() throws Exception {
     AtomicInteger calls = new AtomicInteger();
     cluster.node(1).produce = (q, o) -> {
       if (calls.incrementAndGet() == 1) {
@@ -169,7 +169,8 @@ class ProducerTest {
       }
     };
     client = cluster.client().build();
-    Producer producer = client.newProducer(ProducerConfig.builder().retryBackoff(Duration.ofMillis(1)).build());
+    Producer producer = client.newProducer(ProducerConfig.builder().retryBackoff(Duration.ofMillis(1))
+        .idempotence(false).build());
 
     SluiceException e = failure(producer.send(ProducerRecord.builder("orders").partition(0).value(bytes("x")).build()));
 
@@ -182,10 +183,11 @@ class ProducerTest {
   }
 
   @Test
-  void transportFailureAfterSendingIsIndeterminate() throws Exception {
+  void withoutIdempotenceTransportFailureAfterSendingIsIndeterminate() throws Exception {
     cluster.node(1).produce = (q, o) -> o.onError(Status.UNAVAILABLE.withDescription("connection reset").asRuntimeException());
     client = cluster.client().build();
-    Producer producer = client.newProducer(ProducerConfig.builder().retryBackoff(Duration.ofMillis(1)).build());
+    Producer producer = client.newProducer(ProducerConfig.builder().retryBackoff(Duration.ofMillis(1))
+        .idempotence(false).build());
 
     SluiceException e = failure(producer.send(ProducerRecord.builder("orders").partition(0).value(bytes("x")).build()));
 

@@ -2,6 +2,7 @@ package io.sluice.node;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -10,6 +11,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BooleanSupplier;
 import java.util.stream.Collectors;
@@ -61,10 +65,27 @@ final class TestCluster implements AutoCloseable {
     return c;
   }
 
-  private static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0)) {
-      return s.getLocalPort();
+  /** Ports handed out in this JVM: a probed port stays free until its node binds it. */
+  private static final Set<Integer> PORTS_TAKEN = ConcurrentHashMap.newKeySet();
+
+  /**
+   * A loopback port in 30000-32767 that is free now and not handed out before: below Linux's
+   * ephemeral range, so no outgoing connection can be holding it.
+   */
+  static int freePort() throws IOException {
+    for (int attempt = 0; attempt < 500; attempt++) {
+      int port = 30000 + ThreadLocalRandom.current().nextInt(2768);
+      if (!PORTS_TAKEN.add(port)) {
+        continue;
+      }
+      try (ServerSocket s = new ServerSocket()) {
+        s.bind(new InetSocketAddress("127.0.0.1", port));
+        return port;
+      } catch (IOException busy) {
+        // taken by another process; try another
+      }
     }
+    throw new IOException("no free port in 30000-32767 after 500 tries");
   }
 
   SluiceNode startNode(String id) throws IOException {

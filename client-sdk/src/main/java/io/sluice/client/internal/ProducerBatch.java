@@ -11,7 +11,9 @@ import java.util.concurrent.CompletableFuture;
 
 /**
  * The records of one partition that travel together: built with {@link RecordBatch.Builder},
- * encoded once when first sent, re-sent as the same bytes on retry.
+ * sealed (encoded, with its producer id and base sequence when idempotent) when it is first
+ * sent, and re-sent as the same bytes on retry. Only a rejection of its producer id or sequence
+ * (nothing written) unseals it, to be sealed again under a new producer id.
  *
  * <p>Not thread-safe: its mutable fields are guarded by the {@link RecordAccumulator}'s lock;
  * {@link #succeed} and {@link #fail} run outside it, once, after the accumulator has marked the
@@ -39,6 +41,15 @@ final class ProducerBatch {
   SluiceException lastError;
   /** Futures completed or about to be; set once under the accumulator lock. */
   boolean finished;
+  /**
+   * Some attempt ended without a definite answer (it may have been written). Then the batch can
+   * only succeed, or fail with IndeterminateException.
+   */
+  boolean maybeWritten;
+  /** The producer id and epoch it is sealed with; null while unsealed or without idempotence. */
+  ProducerIdentity producer;
+  /** Sequence of its first record under {@link #producer}; -1 when none. */
+  int baseSequence = -1;
   private byte[] encoded;
 
   ProducerBatch(TopicPartition tp, long createdNanos) {
@@ -74,11 +85,38 @@ final class ProducerBatch {
     return encoded != null ? encoded.length : builder.estimatedSizeBytes();
   }
 
-  /** The batch bytes, encoded on the first call (which also closes the batch). */
+  boolean sealed() {
+    return encoded != null;
+  }
+
+  /**
+   * Closes the batch and encodes it, stamped with {@code producer} and {@code baseSequence}
+   * (both ignored when {@code producer} is null: a non-idempotent batch).
+   */
+  void seal(ProducerIdentity producer, int baseSequence) {
+    if (encoded != null) {
+      throw new IllegalStateException("batch for " + tp + " is already sealed");
+    }
+    closed = true;
+    if (producer != null) {
+      builder.producer(producer.producerId(), producer.epoch(), baseSequence);
+      this.producer = producer;
+      this.baseSequence = baseSequence;
+    }
+    encoded = builder.build();
+  }
+
+  /** Forgets the encoding: the producer id it carried was refused and nothing was written. */
+  void unseal() {
+    encoded = null;
+    producer = null;
+    baseSequence = -1;
+  }
+
+  /** The sealed batch bytes, the same on every attempt. */
   byte[] encoded() {
     if (encoded == null) {
-      closed = true;
-      encoded = builder.build();
+      throw new IllegalStateException("batch for " + tp + " is not sealed");
     }
     return encoded;
   }

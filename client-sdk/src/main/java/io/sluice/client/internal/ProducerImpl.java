@@ -50,9 +50,9 @@ public final class ProducerImpl implements Producer {
     this.memory = new BufferMemory(config.bufferBytesMax());
     this.partitionCounts = new PartitionCounts(admin);
     this.accumulator = new RecordAccumulator(new Partitioner(config.partitioner()), config.batchSizeBytesMax(),
-        config.linger().toNanos());
+        config.linger().toNanos(), config.idempotence());
     this.sender = new Sender(ctx, accumulator, memory, partitionCounts, config.maxInFlightRequests(),
-        config.retryBackoff(), config.deliveryTimeout());
+        config.retryBackoff(), config.deliveryTimeout(), config.idempotence());
     this.senderThread = new Thread(sender, "sluice-producer-sender-" + IDS.incrementAndGet());
     senderThread.setDaemon(true);
     senderThread.start();
@@ -156,8 +156,11 @@ public final class ProducerImpl implements Producer {
       accumulator.abortAll(queued, inFlight);
       for (ProducerBatch b : queued) {
         memory.release(b.reservedBytes);
-        b.fail(new TimeoutException("the producer was closed before " + b.tp + " was sent", null,
-            WriteOutcome.NOT_WRITTEN, b.lastError));
+        b.fail(b.maybeWritten
+            ? new IndeterminateException("the producer was closed while " + b.tp + " waited to be re-sent after an "
+                + "attempt whose outcome is unknown", null, null, b.lastError)
+            : new TimeoutException("the producer was closed before " + b.tp + " was sent", null,
+                WriteOutcome.NOT_WRITTEN, b.lastError));
       }
       for (ProducerBatch b : inFlight) {
         memory.release(b.reservedBytes);

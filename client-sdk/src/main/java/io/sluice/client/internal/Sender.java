@@ -1,6 +1,7 @@
 package io.sluice.client.internal;
 
 import com.google.protobuf.UnsafeByteOperations;
+import io.sluice.api.v1.InitProducerRequest;
 import io.sluice.api.v1.PartitionBatch;
 import io.sluice.api.v1.PartitionResult;
 import io.sluice.api.v1.ProduceRequest;
@@ -15,6 +16,9 @@ import io.sluice.client.WriteOutcome;
 import io.grpc.Status;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -23,7 +27,10 @@ import org.slf4j.LoggerFactory;
  * The producer's I/O loop, on its own thread: drains ready batches from the
  * {@link RecordAccumulator}, sends them to the leader in one ProduceRequest (many partitions per
  * request, at most maxInFlightRequests requests outstanding), and on each answer completes,
- * retries (known NOT_WRITTEN only, with backoff) or fails the batches.
+ * retries (with backoff) or fails the batches. Without idempotence only known NOT_WRITTEN
+ * failures are retried; with it, failures whose outcome is unknown are retried too (the same
+ * bytes: the leader recognises a batch it already holds), and the sender obtains the producer
+ * id (InitProducer) whenever a batch waits for one.
  *
  * <p>Each attempt's deadline is min(requestTimeout, the earliest delivery deadline in the request),
  * so every record's future completes within its delivery timeout even when no node answers.
@@ -40,11 +47,17 @@ final class Sender implements Runnable {
   private final int maxInFlightRequests;
   private final Duration retryBackoff;
   private final Duration deliveryTimeout;
+  private final boolean idempotent;
   private final AtomicInteger inFlightRequests = new AtomicInteger();
+  /** An InitProducer call (or the backoff after a failed one) is under way. */
+  private final AtomicBoolean producerIdPending = new AtomicBoolean();
+  private final AtomicInteger producerIdFailures = new AtomicInteger();
+  /** Why the last InitProducer failed, for the errors of batches that waited for it; null after a success. */
+  private volatile SluiceException producerIdError;
   private volatile boolean running = true;
 
   Sender(ClientContext ctx, RecordAccumulator accumulator, BufferMemory memory, PartitionCounts partitionCounts,
-      int maxInFlightRequests, Duration retryBackoff, Duration deliveryTimeout) {
+      int maxInFlightRequests, Duration retryBackoff, Duration deliveryTimeout, boolean idempotent) {
     this.ctx = ctx;
     this.accumulator = accumulator;
     this.memory = memory;
@@ -52,6 +65,7 @@ final class Sender implements Runnable {
     this.maxInFlightRequests = maxInFlightRequests;
     this.retryBackoff = retryBackoff;
     this.deliveryTimeout = deliveryTimeout;
+    this.idempotent = idempotent;
   }
 
   @Override
@@ -83,6 +97,9 @@ final class Sender implements Runnable {
       memory.release(b.reservedBytes); // the accumulator already marked it finished
       b.fail(expiredError(b, leader));
     }
+    if (drain.needsProducerId()) {
+      initProducer();
+    }
     if (!drain.toSend().isEmpty()) {
       send(leader, drain.toSend());
       return;
@@ -95,8 +112,16 @@ final class Sender implements Runnable {
   }
 
   private SluiceException expiredError(ProducerBatch b, String leader) {
+    SluiceException noId = producerIdError;
     String why = b.lastError != null ? "last error: " + b.lastError.getMessage()
-        : leader == null ? "no leader was found" : "it was queued behind earlier batches";
+        : leader == null ? "no leader was found"
+        : noId != null && !b.sealed() ? "no producer id was obtained: " + noId.getMessage()
+        : "it was queued behind earlier batches";
+    if (b.maybeWritten) {
+      return new IndeterminateException("delivery timeout of " + deliveryTimeout + " expired before " + b.tp
+          + " was acknowledged, and an earlier attempt may have been written (" + b.attempts + " attempts; "
+          + why + ")", null, b.lastError == null ? null : b.lastError.reason(), b.lastError);
+    }
     return new TimeoutException("delivery timeout of " + deliveryTimeout + " expired before " + b.tp
         + " was written (" + b.attempts + " attempts; " + why + ")", null, WriteOutcome.NOT_WRITTEN, b.lastError);
   }
@@ -133,6 +158,11 @@ final class Sender implements Runnable {
       for (int i = 0; i < batches.size(); i++) {
         PartitionResult r = resp.getResults(i);
         ProducerBatch b = batches.get(i);
+        if (r.getDuplicate()) {
+          // An earlier attempt (or a copy of one) was written: these are its offsets.
+          log.debug("{} ({}, sequence {}) was already written at offset {}", b.tp, b.producer, b.baseSequence,
+              r.getBaseOffset());
+        }
         if (accumulator.complete(b)) {
           memory.release(b.reservedBytes);
           b.succeed(r.getBaseOffset(), r.getLogAppendTimeMs());
@@ -141,9 +171,23 @@ final class Sender implements Runnable {
       return;
     }
     noteLeaderTrouble(leader, e);
+    if (idempotent && batches.size() == 1 && isProducerRejection(e)) {
+      ProducerBatch b = batches.get(0);
+      log.info("{} refused {} at sequence {} ({}); taking a new producer id", leader, b.producer, b.baseSequence,
+          e.reason());
+      if (accumulator.producerRejected(b, e)) {
+        memory.release(b.reservedBytes);
+        b.fail(new IndeterminateException("the leader refused " + b.producer + " for " + b.tp + " (" + e.reason()
+            + ") after an earlier attempt whose outcome is unknown; re-sending it under a new producer id could "
+            + "store it twice", e.code(), e.reason(), e));
+      }
+      return;
+    }
     boolean hinted = e instanceof NotLeaderException nl && nl.leaderAddress() != null
         && !nl.leaderAddress().equals(leader);
-    boolean retry = e.retriable() && e.writeOutcome() == WriteOutcome.NOT_WRITTEN;
+    // With idempotence an unknown outcome is retried too: the leader recognises a batch it holds.
+    boolean retry = e.retriable() && e.writeOutcome() == WriteOutcome.NOT_WRITTEN
+        || idempotent && e.writeOutcome() == WriteOutcome.UNKNOWN;
     // A shared request rejected for one batch's sake (bad partition, deleted topic, too large):
     // re-send each batch alone so only the culprit fails.
     boolean isolate = !retry && batches.size() > 1 && e.writeOutcome() == WriteOutcome.NOT_WRITTEN
@@ -187,8 +231,73 @@ final class Sender implements Runnable {
     }
   }
 
+  /**
+   * A refusal of the batch's producer id or sequence. Only acted on for a batch sent alone: in a
+   * shared request the culprit is unknown, so the batches are first re-sent one per request.
+   */
+  private static boolean isProducerRejection(SluiceException e) {
+    String r = e.reason();
+    return e.writeOutcome() == WriteOutcome.NOT_WRITTEN && ("UNKNOWN_PRODUCER_ID".equals(r)
+        || "PRODUCER_FENCED".equals(r) || "OUT_OF_ORDER_SEQUENCE".equals(r));
+  }
+
+  /** Fails {@code b}; as indeterminate if an earlier attempt may have been written. */
   private void fail(ProducerBatch b, SluiceException e) {
-    if (accumulator.complete(b)) {
+    if (accumulator.fail(b, e)) {
+      memory.release(b.reservedBytes);
+      b.fail(b.maybeWritten && !(e instanceof IndeterminateException)
+          ? new IndeterminateException("sending " + b.tp + " failed (" + e.getMessage() + ") after an earlier "
+              + "attempt whose outcome is unknown", e.code(), e.reason(), e)
+          : e);
+    }
+  }
+
+  /**
+   * Obtains a producer id through InitProducer on the leader (with the SDK's leader discovery
+   * and retries), unless a call or its backoff is under way. A repeated InitProducer is harmless
+   * (an unused id expires on the cluster), so an attempt whose outcome is unknown is simply
+   * retried: the call is made as a non-write for that reason.
+   */
+  private void initProducer() {
+    if (!producerIdPending.compareAndSet(false, true)) {
+      return;
+    }
+    RetryingCall.run(ctx, RetryingCall.Target.LEADER, false, "initProducer",
+        (address, timeout) -> ctx.rpc().call(address, SluiceMethods.INIT_PRODUCER,
+            InitProducerRequest.getDefaultInstance(), timeout, false))
+        .whenComplete((resp, err) -> {
+          if (err == null) {
+            ProducerIdentity p = new ProducerIdentity(resp.getProducerId(), (short) resp.getProducerEpoch());
+            log.debug("obtained {}", p);
+            producerIdError = null;
+            producerIdFailures.set(0);
+            accumulator.setProducer(p);
+            producerIdPending.set(false);
+            return;
+          }
+          SluiceException e = ErrorMapper.map(err, false, true, "the leader");
+          producerIdError = e;
+          if (e.code() == Status.Code.UNIMPLEMENTED) {
+            // The cluster predates idempotent producing: waiting cannot help.
+            failUnsealed(new SluiceException("the cluster does not support idempotent producing (InitProducer is "
+                + "unimplemented); use ProducerConfig.idempotence(false)", e.code(), e.reason(),
+                WriteOutcome.NOT_WRITTEN, false, e));
+          }
+          long delay = Backoff.nanos(retryBackoff, producerIdFailures.incrementAndGet());
+          log.debug("initProducer failed, retrying in {} ms: {}", delay / 1_000_000, e.getMessage());
+          try {
+            ctx.scheduler().schedule(() -> {
+              producerIdPending.set(false);
+              accumulator.wakeup();
+            }, delay, TimeUnit.NANOSECONDS);
+          } catch (RejectedExecutionException closed) {
+            failUnsealed(RpcClient.closedError(WriteOutcome.NOT_WRITTEN, closed));
+          }
+        });
+  }
+
+  private void failUnsealed(SluiceException e) {
+    for (ProducerBatch b : accumulator.takeUnsealed()) {
       memory.release(b.reservedBytes);
       b.fail(e);
     }

@@ -13,6 +13,8 @@ import io.sluice.api.v1.FetchRequest;
 import io.sluice.api.v1.FetchResponse;
 import io.sluice.api.v1.FetchServiceGrpc;
 import io.sluice.api.v1.GetNodeStatusRequest;
+import io.sluice.api.v1.InitProducerRequest;
+import io.sluice.api.v1.InitProducerResponse;
 import io.sluice.api.v1.ListTopicsRequest;
 import io.sluice.api.v1.ListTopicsResponse;
 import io.sluice.api.v1.NodeStatus;
@@ -30,6 +32,8 @@ import io.sluice.api.v1.TopicServiceGrpc;
 public final class SluiceMethods {
   public static final MethodDescriptor<ProduceRequest, ProduceResponse> PRODUCE =
       ProduceServiceGrpc.getProduceMethod();
+  public static final MethodDescriptor<InitProducerRequest, InitProducerResponse> INIT_PRODUCER =
+      ProduceServiceGrpc.getInitProducerMethod();
   public static final MethodDescriptor<FetchRequest, FetchResponse> FETCH = FetchServiceGrpc.getFetchMethod();
   public static final MethodDescriptor<io.sluice.api.v1.ListOffsetsRequest, io.sluice.api.v1.ListOffsetsResponse>
       LIST_OFFSETS = FetchServiceGrpc.getListOffsetsMethod();
