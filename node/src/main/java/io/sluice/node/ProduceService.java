@@ -34,32 +34,17 @@ final class ProduceService extends ProduceServiceGrpc.ProduceServiceImplBase {
           .setTopic(b.getTopic()).setPartition(b.getPartition()).setRecords(b.getRecords()));
     }
     Command command = Command.newBuilder().setTimestampMs(System.currentTimeMillis()).setAppend(append).build();
-    node.proposer().propose(command).whenComplete((outcome, error) -> {
-      if (error != null) {
-        Replies.fail(observer, error);
-      } else if (outcome.result().hasError()) {
-        Replies.fail(observer, Replies.fromCommandError(outcome.result().getError()));
-      } else {
-        Replies.complete(observer, response(request, outcome.result().getAppend(), outcome.raftIndex()), null);
-      }
-    });
+    Replies.propose(node, command, observer,
+        outcome -> response(request, outcome.result().getAppend(), outcome.raftIndex()));
   }
 
   @Override
   public void initProducer(InitProducerRequest request, StreamObserver<InitProducerResponse> observer) {
     Command command = Command.newBuilder().setTimestampMs(System.currentTimeMillis())
         .setInitProducer(InitProducer.getDefaultInstance()).build();
-    node.proposer().propose(command).whenComplete((outcome, error) -> {
-      if (error != null) {
-        Replies.fail(observer, error);
-      } else if (outcome.result().hasError()) {
-        Replies.fail(observer, Replies.fromCommandError(outcome.result().getError()));
-      } else {
-        Replies.complete(observer, InitProducerResponse.newBuilder()
-            .setProducerId(outcome.result().getProducer().getProducerId())
-            .setProducerEpoch(outcome.result().getProducer().getEpoch()).build(), null);
-      }
-    });
+    Replies.propose(node, command, observer, outcome -> InitProducerResponse.newBuilder()
+        .setProducerId(outcome.result().getProducer().getProducerId())
+        .setProducerEpoch(outcome.result().getProducer().getEpoch()).build());
   }
 
   private static ProduceResponse response(ProduceRequest request, AppendResult result, long raftIndex) {

@@ -68,14 +68,7 @@ final class Proposer {
           "too many writes waiting for commit on " + node.id() + "; retry later"));
     }
     RaftServer server = node.raftServer();
-    RaftClientRequest request = RaftClientRequest.newBuilder()
-        .setClientId(clientId)
-        .setServerId(server.getId())
-        .setGroupId(node.groupId())
-        .setCallId(callIds.incrementAndGet())
-        .setMessage(Message.valueOf(UnsafeByteOperations.unsafeWrap(command.toByteArray())))
-        .setType(RaftClientRequest.writeRequestType())
-        .build();
+    RaftClientRequest request = request(server, command.toByteArray(), RaftClientRequest.writeRequestType());
     CompletableFuture<RaftClientReply> submitted;
     try {
       submitted = server.submitClientRequestAsync(request);
@@ -101,14 +94,7 @@ final class Proposer {
    */
   CompletableFuture<java.nio.ByteBuffer> queryLinearizable(byte[] query) {
     RaftServer server = node.raftServer();
-    RaftClientRequest request = RaftClientRequest.newBuilder()
-        .setClientId(clientId)
-        .setServerId(server.getId())
-        .setGroupId(node.groupId())
-        .setCallId(callIds.incrementAndGet())
-        .setMessage(Message.valueOf(UnsafeByteOperations.unsafeWrap(query)))
-        .setType(RaftClientRequest.readRequestType())
-        .build();
+    RaftClientRequest request = request(server, query, RaftClientRequest.readRequestType());
     try {
       return server.submitClientRequestAsync(request)
           .orTimeout(commitTimeoutMs, TimeUnit.MILLISECONDS)
@@ -127,6 +113,18 @@ final class Proposer {
       return CompletableFuture.failedFuture(Errors.notWritten(ErrorReason.NODE_NOT_READY,
           "node " + node.id() + " cannot serve reads: " + e.getMessage()));
     }
+  }
+
+  /** An in-process request to the local server, as this node's own Ratis client. */
+  private RaftClientRequest request(RaftServer server, byte[] payload, RaftClientRequest.Type type) {
+    return RaftClientRequest.newBuilder()
+        .setClientId(clientId)
+        .setServerId(server.getId())
+        .setGroupId(node.groupId())
+        .setCallId(callIds.incrementAndGet())
+        .setMessage(Message.valueOf(UnsafeByteOperations.unsafeWrap(payload)))
+        .setType(type)
+        .build();
   }
 
   private Outcome toOutcome(RaftClientReply reply) {

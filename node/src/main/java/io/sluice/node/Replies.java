@@ -4,8 +4,10 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.StreamObserver;
 import io.sluice.api.v1.ErrorReason;
+import io.sluice.internal.v1.Command;
 import io.sluice.internal.v1.CommandError;
 import java.util.concurrent.CompletionException;
+import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -35,6 +37,31 @@ final class Replies {
       LOG.error("unexpected failure serving a request", e);
       observer.onError(Status.INTERNAL.withDescription("internal error: " + e).asRuntimeException());
     }
+  }
+
+  /**
+   * Proposes {@code command} and answers the call: a refusal or a failed apply becomes the error
+   * status; a success is turned into the response by {@code toResponse} (which may throw a
+   * StatusRuntimeException of its own).
+   */
+  static <T> void propose(SluiceNode node, Command command, StreamObserver<T> observer,
+      Function<Proposer.Outcome, T> toResponse) {
+    node.proposer().propose(command).whenComplete((outcome, error) -> {
+      if (error != null) {
+        fail(observer, error);
+      } else if (outcome.result().hasError()) {
+        fail(observer, fromCommandError(outcome.result().getError()));
+      } else {
+        T response;
+        try {
+          response = toResponse.apply(outcome);
+        } catch (RuntimeException e) {
+          fail(observer, e);
+          return;
+        }
+        complete(observer, response, null);
+      }
+    });
   }
 
   /** A command that applied as a no-op (deterministic failure): certainly not written. */

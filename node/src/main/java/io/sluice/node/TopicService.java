@@ -21,6 +21,7 @@ import io.sluice.internal.v1.PartitionState;
 import io.sluice.internal.v1.TopicState;
 import io.sluice.statemachine.LogCore;
 import io.sluice.statemachine.TopicConfigs;
+import java.util.Collections;
 import java.util.List;
 
 /** Topic administration: create and delete go through Raft; list and describe read local state. */
@@ -37,17 +38,10 @@ final class TopicService extends TopicServiceGrpc.TopicServiceImplBase {
         .setCreateTopic(CreateTopic.newBuilder().setName(request.getName()).setPartitions(request.getPartitions())
             .putAllConfigs(request.getConfigsMap()))
         .build();
-    node.proposer().propose(command).whenComplete((outcome, error) -> {
-      if (error != null) {
-        Replies.fail(observer, error);
-      } else if (outcome.result().hasError()) {
-        Replies.fail(observer, Replies.fromCommandError(outcome.result().getError()));
-      } else {
-        TopicState t = outcome.result().getTopic();
-        List<PartitionState> fresh = java.util.Collections.nCopies(t.getPartitions(), PartitionState.getDefaultInstance());
-        Replies.complete(observer, CreateTopicResponse.newBuilder()
-            .setTopic(describe(new LogCore.TopicView(t, fresh))).build(), null);
-      }
+    Replies.propose(node, command, observer, outcome -> {
+      TopicState t = outcome.result().getTopic();
+      List<PartitionState> fresh = Collections.nCopies(t.getPartitions(), PartitionState.getDefaultInstance());
+      return CreateTopicResponse.newBuilder().setTopic(describe(new LogCore.TopicView(t, fresh))).build();
     });
   }
 
@@ -56,15 +50,7 @@ final class TopicService extends TopicServiceGrpc.TopicServiceImplBase {
     Command command = Command.newBuilder().setTimestampMs(System.currentTimeMillis())
         .setDeleteTopic(DeleteTopic.newBuilder().setName(request.getName()))
         .build();
-    node.proposer().propose(command).whenComplete((outcome, error) -> {
-      if (error != null) {
-        Replies.fail(observer, error);
-      } else if (outcome.result().hasError()) {
-        Replies.fail(observer, Replies.fromCommandError(outcome.result().getError()));
-      } else {
-        Replies.complete(observer, DeleteTopicResponse.getDefaultInstance(), null);
-      }
-    });
+    Replies.propose(node, command, observer, outcome -> DeleteTopicResponse.getDefaultInstance());
   }
 
   @Override
@@ -73,18 +59,9 @@ final class TopicService extends TopicServiceGrpc.TopicServiceImplBase {
         .setAlterTopicConfig(AlterTopicConfig.newBuilder().setName(request.getName())
             .putAllSet(request.getSetMap()).addAllReset(request.getResetList()))
         .build();
-    node.proposer().propose(command).whenComplete((outcome, error) -> {
-      if (error != null) {
-        Replies.fail(observer, error);
-      } else if (outcome.result().hasError()) {
-        Replies.fail(observer, Replies.fromCommandError(outcome.result().getError()));
-      } else {
-        node.core().topicView(request.getName()).ifPresentOrElse(
-            v -> Replies.complete(observer, describe(v), null),
-            () -> Replies.fail(observer, Errors.notWritten(ErrorReason.UNKNOWN_TOPIC,
-                "topic '" + request.getName() + "' was deleted")));
-      }
-    });
+    Replies.propose(node, command, observer, outcome -> node.core().topicView(request.getName())
+        .map(TopicService::describe)
+        .orElseThrow(() -> Errors.notWritten(ErrorReason.UNKNOWN_TOPIC, "topic '" + request.getName() + "' was deleted")));
   }
 
   @Override

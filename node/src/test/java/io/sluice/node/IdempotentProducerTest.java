@@ -73,48 +73,8 @@ class IdempotentProducerTest {
         .setPartition(partition).setRecords(records)).build();
   }
 
-  /** Every record of every partition of {@code topic} as stored on {@code node}, by offset. */
-  private static Map<Integer, List<Record>> readAll(SluiceNode node, String topic) {
-    Map<Integer, List<Record>> out = new LinkedHashMap<>();
-    LogCore.TopicView view = node.core().topicView(topic).orElseThrow();
-    for (int p = 0; p < view.partitions().size(); p++) {
-      List<Record> records = new ArrayList<>();
-      long offset = 0;
-      while (true) {
-        LogCore.ReadResult r = node.core().read(topic, p, offset, 1 << 20);
-        if (r.batches().isEmpty()) {
-          break;
-        }
-        for (byte[] b : r.batches()) {
-          for (Record rec : RecordBatch.read(ByteBuffer.wrap(b))) {
-            if (rec.offset() >= offset) {
-              records.add(rec);
-            }
-          }
-          offset = RecordBatch.lastOffset(ByteBuffer.wrap(b)) + 1;
-        }
-      }
-      out.put(p, records);
-    }
-    return out;
-  }
-
   private static List<String> values(List<Record> records) {
     return records.stream().map(r -> new String(r.value(), StandardCharsets.UTF_8)).toList();
-  }
-
-  /** Waits for the replicas to converge and checks that their stored bytes are identical. */
-  private static void assertReplicasIdentical(TestCluster c) {
-    c.awaitConverged(Duration.ofSeconds(60));
-    byte[] reference = null;
-    for (SluiceNode node : c.nodes.values()) {
-      byte[] dump = TestCluster.dump(node);
-      if (reference == null) {
-        reference = dump;
-      } else {
-        assertArrayEquals(reference, dump, node.id() + "'s stored bytes differ from the first replica's");
-      }
-    }
   }
 
   @Test
@@ -172,9 +132,9 @@ class IdempotentProducerTest {
         channel.shutdownNow();
       }
 
-      assertReplicasIdentical(c);
+      c.assertReplicasIdentical();
       for (SluiceNode node : c.nodes.values()) {
-        Map<Integer, List<Record>> all = readAll(node, "raw");
+        Map<Integer, List<Record>> all = TestCluster.readAll(node, "raw");
         assertEquals(List.of("a0", "a1", "a2"), values(all.get(0)), node.id());
         assertEquals(List.of("b0", "b1", "b2", "b3"), values(all.get(1)), node.id());
         for (List<Record> records : all.values()) {
@@ -312,9 +272,9 @@ class IdempotentProducerTest {
    * byte-identical.
    */
   private static void checkExactlyOnceInSendOrder(TestCluster c, Map<Integer, Ack> acked) {
-    assertReplicasIdentical(c);
+    c.assertReplicasIdentical();
     for (SluiceNode node : c.nodes.values()) {
-      Map<Integer, List<Record>> all = readAll(node, "exactly");
+      Map<Integer, List<Record>> all = TestCluster.readAll(node, "exactly");
       int stored = 0;
       Map<Integer, Ack> where = new HashMap<>();
       for (var e : all.entrySet()) {

@@ -1,5 +1,10 @@
 package io.sluice.node;
 
+import io.sluice.protocol.Record;
+import io.sluice.protocol.RecordBatch;
+import io.sluice.statemachine.LogCore;
+import java.nio.ByteBuffer;
+import java.util.Arrays;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -143,6 +148,48 @@ final class TestCluster implements AutoCloseable {
       out.writeBytes(v);
     });
     return out.toByteArray();
+  }
+
+  /** Every record of every partition of {@code topic} as stored on {@code node}, by offset. */
+  static Map<Integer, List<Record>> readAll(SluiceNode node, String topic) {
+    Map<Integer, List<Record>> out = new LinkedHashMap<>();
+    LogCore.TopicView view = node.core().topicView(topic).orElseThrow();
+    for (int p = 0; p < view.partitions().size(); p++) {
+      List<Record> records = new ArrayList<>();
+      long offset = view.partitions().get(p).getLogStartOffset();
+      while (true) {
+        LogCore.ReadResult r = node.core().read(topic, p, offset, 1 << 20);
+        if (r.batches().isEmpty()) {
+          break;
+        }
+        for (byte[] b : r.batches()) {
+          for (Record rec : RecordBatch.read(ByteBuffer.wrap(b))) {
+            if (rec.offset() >= offset) {
+              records.add(rec);
+            }
+          }
+          offset = RecordBatch.lastOffset(ByteBuffer.wrap(b)) + 1;
+        }
+      }
+      out.put(p, records);
+    }
+    return out;
+  }
+
+  /** Waits until the running replicas converge, then checks that their stored bytes are identical. */
+  void assertReplicasIdentical() {
+    awaitConverged(Duration.ofSeconds(60));
+    byte[] reference = null;
+    String first = null;
+    for (SluiceNode node : nodes.values()) {
+      byte[] dump = dump(node);
+      if (reference == null) {
+        reference = dump;
+        first = node.id();
+      } else if (!Arrays.equals(reference, dump)) {
+        throw new AssertionError(node.id() + "'s stored bytes differ from " + first + "'s");
+      }
+    }
   }
 
   static void await(Duration timeout, String what, BooleanSupplier condition) {
