@@ -45,6 +45,10 @@ public final class ServerCommand implements Callable<Integer> {
   @Option(names = "--cluster-id", description = "Cluster name (cluster.id).")
   String clusterId;
 
+  @Option(names = "--join", description = "Start outside the cluster, without --peers, and wait for"
+      + " `sluice cluster add-node ID=HOST:RAFTPORT` (join=true). Only matters for a new data directory.")
+  boolean join;
+
   @Option(names = {"-s", "--set"}, paramLabel = "KEY=VALUE", description = "Any other configuration key.")
   Map<String, String> settings = new LinkedHashMap<>();
 
@@ -58,6 +62,9 @@ public final class ServerCommand implements Callable<Integer> {
     put(overrides, NodeConfig.RAFT_LISTEN, raftListen);
     put(overrides, NodeConfig.PEERS, peers);
     put(overrides, NodeConfig.CLUSTER_ID, clusterId);
+    if (join) {
+      overrides.put(NodeConfig.JOIN.name(), "true");
+    }
     NodeConfig config;
     try {
       config = NodeConfig.load(configFile, overrides);

@@ -1,0 +1,91 @@
+package io.sluice.node;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.sluice.protocol.Record;
+import io.sluice.protocol.RecordBatch;
+import io.sluice.statemachine.LogCore;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/** The end-of-test safety check shared by the cluster tests: what the replicas store. */
+final class Replicas {
+  private Replicas() {}
+
+  /** An acknowledged send: its value and where the leader said it went. */
+  record Ack(String value, int partition, long offset) {}
+
+  /** Every record of every partition of {@code topic} as stored on {@code node}, by offset. */
+  static Map<Integer, List<Record>> readAll(SluiceNode node, String topic) {
+    Map<Integer, List<Record>> out = new HashMap<>();
+    LogCore.TopicView view = node.core().topicView(topic).orElseThrow();
+    for (int p = 0; p < view.partitions().size(); p++) {
+      List<Record> records = new ArrayList<>();
+      long offset = 0;
+      while (true) {
+        LogCore.ReadResult r = node.core().read(topic, p, offset, 1 << 20);
+        if (r.batches().isEmpty()) {
+          break;
+        }
+        for (byte[] b : r.batches()) {
+          for (Record rec : RecordBatch.read(ByteBuffer.wrap(b))) {
+            if (rec.offset() >= offset) {
+              records.add(rec);
+            }
+          }
+          offset = RecordBatch.lastOffset(ByteBuffer.wrap(b)) + 1;
+        }
+      }
+      out.put(p, records);
+    }
+    return out;
+  }
+
+  /**
+   * Waits until every running replica applied the leader's commit index, then checks that on each
+   * one every partition's offsets are dense from 0, every acknowledged value sits at its
+   * acknowledged offset, no value appears twice, no value whose send was certainly rejected
+   * appears, and the replicas' stored bytes are identical.
+   */
+  static void check(TestCluster c, String topic, Collection<Ack> acked, Collection<String> rejected) {
+    c.awaitConverged(Duration.ofSeconds(60));
+    byte[] reference = null;
+    for (SluiceNode node : c.nodes.values()) {
+      Map<Integer, List<Record>> all = readAll(node, topic);
+      Map<String, long[]> where = new HashMap<>();
+      for (var e : all.entrySet()) {
+        long expected = 0;
+        for (Record r : e.getValue()) {
+          assertEquals(expected++, r.offset(), node.id() + ": offsets of partition " + e.getKey() + " are not dense");
+          String v = new String(r.value(), StandardCharsets.UTF_8);
+          long[] previous = where.put(v, new long[] {e.getKey(), r.offset()});
+          assertTrue(previous == null, node.id() + ": value " + v + " stored twice");
+        }
+      }
+      for (Ack a : acked) {
+        long[] w = where.get(a.value());
+        assertTrue(w != null, node.id() + ": acknowledged " + a + " is missing");
+        assertEquals(a.partition(), w[0], node.id() + ": " + a + " in the wrong partition");
+        assertEquals(a.offset(), w[1], node.id() + ": " + a + " at the wrong offset");
+      }
+      for (String v : rejected) {
+        assertFalse(where.containsKey(v), node.id() + ": rejected value " + v + " was stored");
+      }
+      byte[] dump = TestCluster.dump(node);
+      if (reference == null) {
+        reference = dump;
+      } else {
+        assertArrayEquals(reference, dump, node.id() + "'s stored bytes differ from the first replica's");
+      }
+    }
+  }
+}
