@@ -6,12 +6,13 @@ import java.util.concurrent.CompletableFuture;
 /**
  * Topic and cluster administration. Get it from {@link SluiceClient#admin()}. Thread-safe.
  *
- * <p>Topic creation and deletion go to the leader; the reads go to the leader when known, else
- * to any node (a follower may lag by a few entries). Each operation retries failures known to be
- * retriable and not written (no leader, not leader, node not ready, node unreachable), following
- * leader hints, for at most twice the client's requestTimeout; each attempt is bounded by
- * requestTimeout. Futures fail with {@link SluiceException}s; a create or delete whose outcome is
- * unknown fails with {@link IndeterminateException} and is not retried.
+ * <p>Topic creation and deletion and the membership changes go to the leader; the reads go to the
+ * leader when known, else to any node (a follower may lag by a few entries). Each operation
+ * retries failures known to be retriable and not written (no leader, not leader, node not ready,
+ * node unreachable, another membership change under way), following leader hints, for at most
+ * twice the client's requestTimeout; each attempt is bounded by requestTimeout. Futures fail with
+ * {@link SluiceException}s; a write or membership change whose outcome is unknown fails with
+ * {@link IndeterminateException} and is not retried.
  */
 public interface Admin {
 
@@ -58,4 +59,45 @@ public interface Admin {
    * Fails with {@link UnavailableException} or {@link TimeoutException} when it is unreachable.
    */
   CompletableFuture<NodeStatus> nodeStatus(String clientAddress);
+
+  /**
+   * Adds a node to the Raft group. Start it first with {@code join} ({@code sluice server --join
+   * …}); the leader adds it as a non-voting listener, sends it the log (or a snapshot), and
+   * promotes it to voter once it has caught up. Sent to the leader; takes as long as the catch-up
+   * (bounded by the client's requestTimeout per attempt, so give this client a long one). Adding a
+   * voter that is already a member at the same address succeeds without change.
+   *
+   * @param nodeId      the new node's {@code node.id}
+   * @param raftAddress host:port of its Raft endpoint ({@code raft.listen})
+   * @return the membership afterwards; fails with {@link MembershipException} (NODE_EXISTS,
+   *     NODE_NOT_CAUGHT_UP, RECONFIGURATION_IN_PROGRESS), or {@link IndeterminateException} when
+   *     the change may or may not have happened
+   */
+  CompletableFuture<ClusterInfo> addNode(String nodeId, String raftAddress);
+
+  /**
+   * Removes a member (voter or listener). Refused (QUORUM_AT_RISK) when the voters left would not
+   * have a reachable majority; removing the leader first moves leadership to another voter. Stop
+   * the removed node afterwards and delete its data directory.
+   *
+   * @return the membership afterwards; fails with {@link MembershipException} (UNKNOWN_NODE,
+   *     QUORUM_AT_RISK, RECONFIGURATION_IN_PROGRESS) or {@link IndeterminateException}
+   */
+  CompletableFuture<ClusterInfo> removeNode(String nodeId);
+
+  /**
+   * Makes the voter {@code nodeId} the leader (the current leader first brings it up to date).
+   *
+   * @return the leader's id afterwards; fails with {@link MembershipException} (UNKNOWN_NODE,
+   *     LEADER_TRANSFER_FAILED)
+   */
+  CompletableFuture<String> transferLeader(String nodeId);
+
+  /**
+   * Has the node at {@code clientAddress} (host:port) take a snapshot of its state now, asked of
+   * that node only.
+   *
+   * @return the Raft index its latest snapshot covers (-1 when it has applied nothing)
+   */
+  CompletableFuture<Long> takeSnapshot(String clientAddress);
 }

@@ -1,5 +1,7 @@
 package io.sluice.client;
 
+import java.util.List;
+
 /**
  * One node's own Raft status. Immutable.
  *
@@ -13,6 +15,21 @@ package io.sluice.client;
  * @param clientAddress host:port of the node's client API
  * @param raftAddress   host:port of the node's Raft endpoint
  * @param pid           process id of the node
+ * @param diskUsedBytes bytes of the files under the node's data directory (hard links once)
+ * @param followers     on the leader, every other member's progress; empty on other nodes
  */
 public record NodeStatus(String id, String role, long term, long commitIndex, long appliedIndex,
-    String leaderId, long snapshotIndex, String clientAddress, String raftAddress, long pid) {}
+    String leaderId, long snapshotIndex, String clientAddress, String raftAddress, long pid,
+    long diskUsedBytes, List<FollowerStatus> followers) {
+
+  public NodeStatus {
+    followers = List.copyOf(followers);
+  }
+
+  /** A status without disk use or follower progress (as older nodes answer). */
+  public NodeStatus(String id, String role, long term, long commitIndex, long appliedIndex,
+      String leaderId, long snapshotIndex, String clientAddress, String raftAddress, long pid) {
+    this(id, role, term, commitIndex, appliedIndex, leaderId, snapshotIndex, clientAddress, raftAddress, pid,
+        0, List.of());
+  }
+}

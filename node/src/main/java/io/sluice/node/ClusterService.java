@@ -4,15 +4,18 @@ import io.grpc.stub.StreamObserver;
 import io.sluice.api.v1.ClusterServiceGrpc;
 import io.sluice.api.v1.DescribeClusterRequest;
 import io.sluice.api.v1.DescribeClusterResponse;
+import io.sluice.api.v1.FollowerStatus;
 import io.sluice.api.v1.GetNodeStatusRequest;
-import io.sluice.api.v1.NodeInfo;
 import io.sluice.api.v1.NodeStatus;
-import java.util.Map;
-import org.apache.ratis.protocol.RaftPeer;
+import java.util.ArrayList;
+import java.util.List;
 import org.apache.ratis.server.DivisionInfo;
 import org.apache.ratis.server.RaftServer;
 
-/** Membership, leader and per-node Raft status, from this node's point of view. */
+/**
+ * Membership, leader and per-node Raft status (with disk use and, on the leader, each follower's
+ * lag), from this node's point of view.
+ */
 final class ClusterService extends ClusterServiceGrpc.ClusterServiceImplBase {
   private final SluiceNode node;
 
@@ -22,19 +25,7 @@ final class ClusterService extends ClusterServiceGrpc.ClusterServiceImplBase {
 
   @Override
   public void describeCluster(DescribeClusterRequest request, StreamObserver<DescribeClusterResponse> observer) {
-    Map<String, String> addresses = node.clientAddresses();
-    DescribeClusterResponse.Builder response = DescribeClusterResponse.newBuilder()
-        .setClusterId(node.config().clusterId())
-        .setNodeId(node.id())
-        .setLeaderId(node.leaderId().orElse(""));
-    for (RaftPeer peer : node.division().getRaftConf().getCurrentPeers()) {
-      String id = peer.getId().toString();
-      response.addNodes(NodeInfo.newBuilder()
-          .setId(id)
-          .setRaftAddress(peer.getAddress())
-          .setClientAddress(addresses.getOrDefault(id, node.core().nodes().getOrDefault(id, ""))));
-    }
-    Replies.complete(observer, response.build(), null);
+    Replies.complete(observer, node.membership().describeCluster(), null);
   }
 
   @Override
@@ -52,6 +43,22 @@ final class ClusterService extends ClusterServiceGrpc.ClusterServiceImplBase {
         .setClientAddress(node.config().advertisedListen().toString())
         .setRaftAddress(node.config().raftListen().toString())
         .setPid(ProcessHandle.current().pid())
+        .setDiskUsedBytes(DiskUsage.bytesUnder(node.config().dataDir()))
+        .addAllFollowers(followers())
         .build(), null);
+  }
+
+  private List<FollowerStatus> followers() {
+    List<FollowerStatus> out = new ArrayList<>();
+    for (Membership.Progress p : node.membership().followers()) {
+      out.add(FollowerStatus.newBuilder()
+          .setId(p.id())
+          .setListener(p.listener())
+          .setCommitIndex(p.commitIndex())
+          .setLagEntries(p.lagEntries())
+          .setLastContactMs(p.lastContactMs())
+          .build());
+    }
+    return out;
   }
 }

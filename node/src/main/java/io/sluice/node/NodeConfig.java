@@ -33,7 +33,7 @@ public final class NodeConfig {
   }
 
   public static final Key NODE_ID = key("node.id", null, "",
-      "This node's id; must be one of the ids in `peers`.");
+      "This node's id; must be one of the ids in `peers` (unless `join`).");
   public static final Key CLUSTER_ID = key("cluster.id", "sluice", "",
       "Cluster name; the Raft group id is derived from it. Every node of a cluster uses the same value.");
   public static final Key DATA_DIR = key("data.dir", null, "",
@@ -45,7 +45,8 @@ public final class NodeConfig {
   public static final Key RAFT_LISTEN = key("raft.listen", "127.0.0.1:7170", "host:port",
       "Address of the Raft (peer) endpoint; must match this node's entry in `peers`.");
   public static final Key PEERS = key("peers", null, "id=host:port,…",
-      "Every member of the Raft group with its Raft address, this node included.");
+      "Every member of the Raft group with its Raft address, this node included. Read only when the data"
+          + " directory is new: afterwards the membership stored in the Raft log wins. Not given with `join`.");
   public static final Key RECORD_BYTES_MAX = key("record.bytes.max", "1048576", "bytes",
       "Largest encoded record accepted.");
   public static final Key BATCH_BYTES_MAX = key("batch.bytes.max", "1048576", "bytes",
@@ -80,6 +81,21 @@ public final class NodeConfig {
       "An idempotent producer id unused this long (by the log's own clock) is forgotten; its producer must get a new one.");
   public static final Key LOG_PURGE_GAP_ENTRIES = key("raft.log.purge.gap.entries", "1024", "entries",
       "Purge the Raft log only when at least this many entries can go.");
+  public static final Key JOIN = key("join", "false", "boolean",
+      "Start outside any Raft group and wait to be added with `sluice cluster add-node` (no `peers`)."
+          + " Only matters when the data directory is new.");
+  public static final Key MEMBERSHIP_CATCHUP_TIMEOUT_MS = key("membership.catchup.timeout.ms", "300000", "ms",
+      "How long add-node waits for the new node to catch up and become a voter (also bounded by the caller's"
+          + " deadline). A node that stops answering fails the change sooner.");
+  public static final Key MEMBERSHIP_CATCHUP_LAG_ENTRIES_MAX = key("membership.catchup.lag.entries.max", "1000",
+      "entries", "A node being added becomes a voter only once it is at most this many entries behind the"
+          + " leader's commit index (Ratis's staging catch-up gap).");
+  public static final Key LEADER_TRANSFER_TIMEOUT_MS = key("leader.transfer.timeout.ms", "10000", "ms",
+      "How long a leadership transfer (transfer-leader, removing the leader, shutting the leader down) may take.");
+  public static final Key DRAIN_TIMEOUT_MS = key("drain.timeout.ms", "10000", "ms",
+      "Before a leader stops (SIGTERM) or hands leadership over, how long it waits for the writes in flight to"
+          + " commit; new writes are refused meanwhile (not written, so clients retry them on the next leader)."
+          + " A stopping node also keeps refusing writes, at most this long, until none came for 250 ms.");
 
   // Monitoring (io.sluice.node.metrics, io.sluice.node.http)
   public static final Key HTTP_LISTEN = key("http.listen", "127.0.0.1:7270", "host:port",
@@ -126,9 +142,16 @@ public final class NodeConfig {
         values.put(e.getKey(), e.getValue());
       }
     }
+    String join = values.get(JOIN.name());
+    if (join != null && !join.equals("true") && !join.equals("false")) {
+      problems.add("join must be true or false, got '" + join + "'");
+    }
+    boolean joining = "true".equals(join);
     for (Key k : REGISTRY.values()) {
       if (!values.containsKey(k.name())) {
-        if (k.defaultValue() == null) {
+        if (k == PEERS && joining) {
+          values.put(k.name(), ""); // a joining node learns its peers from the cluster
+        } else if (k.defaultValue() == null) {
           problems.add("missing required configuration '" + k.name() + "'");
         } else {
           values.put(k.name(), k.defaultValue());
@@ -147,13 +170,19 @@ public final class NodeConfig {
     for (Key k : List.of(RECORD_BYTES_MAX, BATCH_BYTES_MAX, REQUEST_BYTES_MAX, TOPIC_PARTITIONS_MAX,
         COMMIT_TIMEOUT_MS, PENDING_WRITES_MAX, FETCH_WAIT_MAX_MS, FETCH_BYTES_MAX, ELECTION_TIMEOUT_MIN_MS,
         ELECTION_TIMEOUT_MAX_MS, SNAPSHOT_THRESHOLD_ENTRIES, SNAPSHOTS_RETAINED, LOG_SEGMENT_BYTES_MAX,
-        RETENTION_CHECK_INTERVAL_MS, PRODUCER_IDLE_EXPIRY_MS)) {
+        RETENTION_CHECK_INTERVAL_MS, PRODUCER_IDLE_EXPIRY_MS, MEMBERSHIP_CATCHUP_TIMEOUT_MS,
+        LEADER_TRANSFER_TIMEOUT_MS, DRAIN_TIMEOUT_MS)) {
       if (getLong(k) <= 0) {
         throw new IllegalArgumentException(k.name() + " must be positive, got " + get(k));
       }
     }
     getLong(DISK_FREE_BYTES_MIN);
     getLong(LOG_PURGE_GAP_ENTRIES);
+    long lag = getLong(MEMBERSHIP_CATCHUP_LAG_ENTRIES_MAX);
+    if (lag < 1 || lag > Integer.MAX_VALUE) {
+      throw new IllegalArgumentException(MEMBERSHIP_CATCHUP_LAG_ENTRIES_MAX.name() + " must be from 1 to "
+          + Integer.MAX_VALUE + ", got " + lag);
+    }
     if (getLong(ELECTION_TIMEOUT_MAX_MS) <= getLong(ELECTION_TIMEOUT_MIN_MS)) {
       throw new IllegalArgumentException("raft.election.timeout.max.ms must be above raft.election.timeout.min.ms");
     }
@@ -171,6 +200,17 @@ public final class NodeConfig {
       throw new IllegalArgumentException(METRICS_TOPICS_MAX.name() + " must be positive, got " + get(METRICS_TOPICS_MAX));
     }
     Map<String, HostPort> peers = peers();
+    if (join()) {
+      if (!peers.isEmpty()) {
+        throw new IllegalArgumentException("join and peers exclude each other: a joining node starts outside the"
+            + " group and learns its peers when `sluice cluster add-node` adds it");
+      }
+      return;
+    }
+    if (peers.isEmpty()) {
+      throw new IllegalArgumentException("missing required configuration 'peers' (or set join=true for a node"
+          + " that `sluice cluster add-node` will add)");
+    }
     if (!peers.containsKey(nodeId())) {
       throw new IllegalArgumentException("node.id '" + nodeId() + "' is not among peers " + peers.keySet());
     }
@@ -229,9 +269,17 @@ public final class NodeConfig {
     return HostPort.parse(get(HTTP_LISTEN), HTTP_LISTEN.name());
   }
 
-  /** Peers in the order given. */
+  /** Whether this node starts outside any group, to be added by the leader ({@link #JOIN}). */
+  public boolean join() {
+    return Boolean.parseBoolean(get(JOIN));
+  }
+
+  /** Peers in the order given; empty for a joining node. */
   public Map<String, HostPort> peers() {
     Map<String, HostPort> peers = new LinkedHashMap<>();
+    if (get(PEERS).isBlank()) {
+      return peers;
+    }
     for (String part : get(PEERS).split(",")) {
       String p = part.trim();
       int eq = p.indexOf('=');

@@ -18,6 +18,7 @@ import org.apache.ratis.protocol.Message;
 import org.apache.ratis.protocol.RaftClientReply;
 import org.apache.ratis.protocol.RaftClientRequest;
 import org.apache.ratis.protocol.exceptions.LeaderNotReadyException;
+import org.apache.ratis.protocol.exceptions.LeaderSteppingDownException;
 import org.apache.ratis.protocol.exceptions.NotLeaderException;
 import org.apache.ratis.protocol.exceptions.ResourceUnavailableException;
 import org.apache.ratis.protocol.exceptions.StateMachineException;
@@ -127,6 +128,27 @@ final class Proposer {
         .build();
   }
 
+  /**
+   * Waits until no write this node proposed is waiting for commit (for a graceful stop).
+   *
+   * @return false if some were still waiting after {@code timeoutMs}
+   */
+  boolean awaitIdle(long timeoutMs) {
+    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
+    while (pendingWrites() > 0) {
+      if (System.nanoTime() > deadline) {
+        return false;
+      }
+      try {
+        Thread.sleep(10);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return false;
+      }
+    }
+    return true;
+  }
+
   private Outcome toOutcome(RaftClientReply reply) {
     if (reply.isSuccess()) {
       try {
@@ -148,6 +170,10 @@ final class Proposer {
       // in the log, so the outcome is not known.
       return Errors.indeterminate(ErrorReason.COMMIT_TIMEOUT,
           "leadership changed while the write was in flight on " + node.id() + "; it may or may not be committed");
+    }
+    if (e instanceof LeaderSteppingDownException) {
+      // Refused before the log: the leader is handing leadership over (transfer-leader, or a stop).
+      return Errors.notWritten(ErrorReason.NO_LEADER, "leader " + node.id() + " is handing leadership over; retry");
     }
     if (e instanceof LeaderNotReadyException) {
       return Errors.notWritten(ErrorReason.NO_LEADER, "leader " + node.id() + " is not ready yet; retry");

@@ -26,8 +26,10 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.LongSupplier;
+import java.util.stream.Collectors;
 import org.apache.ratis.RaftConfigKeys;
 import org.apache.ratis.client.RaftClient;
 import org.apache.ratis.conf.RaftProperties;
@@ -55,13 +57,22 @@ import org.slf4j.LoggerFactory;
  * grpc-java server for clients on its own port.
  *
  * <p>Data directory layout: {@code raft/} (Ratis: log, metadata, snapshots under {@code sm/}),
- * {@code state/} (the live RocksDB), {@code cluster.properties} (the membership this node was
- * first started with, checked on every start).
+ * {@code state/} (the live RocksDB), {@code cluster.properties} (the cluster and node id this
+ * directory belongs to, checked on every start, and the peers it was first started with).
  *
- * <p>Thread-safe; {@link #start} and {@link #close} are called once each.
+ * <p>Membership: {@code peers} (or, with {@code join}, an empty group) only seeds a new data
+ * directory. From then on the Raft configuration that Ratis stores (its log and
+ * {@code raft-meta.conf}) is the membership, changed at run time through {@link Membership}.
+ *
+ * <p>{@link #close} is the graceful stop (SIGTERM): refuse new writes, let writes in flight
+ * finish, hand leadership to the most up-to-date follower, then close Ratis and RocksDB.
+ *
+ * <p>Thread-safe; {@link #start} is called once, {@link #close} any number of times.
  */
 public final class SluiceNode implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(SluiceNode.class);
+  /** A stopping node closes its client port only after this long without a write to refuse. */
+  static final long CLIENTS_MOVED_QUIET_MS = 250;
 
   private final NodeConfig config;
   private final RaftGroup group;
@@ -71,11 +82,20 @@ public final class SluiceNode implements AutoCloseable {
   private final ApplySignal applySignal = new ApplySignal();
   private final ScheduledExecutorService scheduler;
   private final AtomicBoolean serving = new AtomicBoolean();
+  private final AtomicBoolean stopping = new AtomicBoolean();
+  private final AtomicBoolean closed = new AtomicBoolean();
+  private final AtomicBoolean handingOver = new AtomicBoolean(); // the leader is moving leadership
+  private volatile String handedLeadershipTo; // set by a graceful stop of the leader
+  private final AtomicLong lastStopRefusalNanos = new AtomicLong(); // last write refused while stopping; 0: none
   private final AtomicReference<CompletableFuture<?>> registration = new AtomicReference<>();
   private final Proposer proposer;
   private final Monitoring monitoring;
+  private final Membership membership = new Membership(this);
   private RaftServer raftServer;
-  private RaftClient raftClient;
+  private RaftProperties raftProperties;
+  private volatile RaftClient raftClient; // for registering; rebuilt when the voters change
+  private List<RaftPeer> raftClientVoters = List.of(); // what raftClient was built for; scheduler thread only
+  private AdminService adminService;
   private Server grpcServer;
 
   public SluiceNode(NodeConfig config) {
@@ -88,6 +108,8 @@ public final class SluiceNode implements AutoCloseable {
     this.selfId = RaftPeerId.valueOf(config.nodeId());
     List<RaftPeer> peers = new ArrayList<>();
     config.peers().forEach((id, addr) -> peers.add(RaftPeer.newBuilder().setId(id).setAddress(addr.toString()).build()));
+    // A joining node (peers empty) starts outside any configuration, as Ratis's own tests add
+    // servers: it does not campaign, and the leader's log gives it the configuration that adds it.
     this.group = RaftGroup.valueOf(groupIdOf(config.clusterId()), peers);
     this.stateMachine = new SluiceStateMachine(config.dataDir().resolve("state"), config.limits(),
         config.getInt(NodeConfig.SNAPSHOTS_RETAINED));
@@ -111,11 +133,12 @@ public final class SluiceNode implements AutoCloseable {
   public SluiceNode start() throws IOException {
     Path dataDir = config.dataDir();
     Files.createDirectories(dataDir);
-    checkMembership(dataDir);
     Path raftDir = dataDir.resolve("raft");
     boolean fresh = !Files.exists(raftDir.resolve(group.getGroupId().getUuid().toString()));
+    checkDataDir(dataDir, fresh);
     RaftProperties props = raftProperties(raftDir);
-    monitoring.bind(this); // takes the HTTP port first: a clash fails before anything starts
+    monitoring.bind(this); // takes the HTTP port before Raft starts: a clash fails before anything runs
+    raftProperties = props;
     stateMachine.addAppliedListener(applySignal::fire);
     raftServer = RaftServer.newBuilder()
         .setServerId(selfId)
@@ -125,12 +148,10 @@ public final class SluiceNode implements AutoCloseable {
         .setOption(fresh ? RaftStorage.StartupOption.FORMAT : RaftStorage.StartupOption.RECOVER)
         .build();
     raftServer.start();
-    raftClient = RaftClient.newBuilder()
-        .setProperties(props)
-        .setRaftGroup(group)
-        .setClientId(ClientId.randomId())
-        .setRetryPolicy(RetryPolicies.retryUpToMaximumCountWithFixedSleep(10, TimeDuration.valueOf(200, TimeUnit.MILLISECONDS)))
-        .build();
+    LOG.info("node {}: Raft membership {}{}", config.nodeId(), membership.describe(),
+        config.join() && fresh ? " (joining: waiting for `sluice cluster add-node " + config.nodeId() + "="
+            + config.raftListen() + "`)" : "");
+    adminService = new AdminService(this);
     HostPort listen = config.listen();
     grpcServer = NettyServerBuilder.forAddress(new InetSocketAddress(listen.host(), listen.port()))
         .maxInboundMessageSize(config.getInt(NodeConfig.REQUEST_BYTES_MAX) + (1 << 20))
@@ -138,6 +159,7 @@ public final class SluiceNode implements AutoCloseable {
         .addService(new FetchService(this))
         .addService(new TopicService(this))
         .addService(new ClusterService(this))
+        .addService(adminService)
         .intercept(monitoring.grpcInterceptor())
         .build()
         .start();
@@ -167,6 +189,8 @@ public final class SluiceNode implements AutoCloseable {
     RaftServerConfigKeys.Log.setPurgeUptoSnapshotIndex(p, true);
     RaftServerConfigKeys.Log.setPurgeGap(p, config.getInt(NodeConfig.LOG_PURGE_GAP_ENTRIES));
     RaftServerConfigKeys.Log.setSegmentSizeMax(p, SizeInBytes.valueOf(config.getLong(NodeConfig.LOG_SEGMENT_BYTES_MAX)));
+    // A node being added votes only once within this many entries of the leader (see Membership).
+    RaftServerConfigKeys.setStagingCatchupGap(p, config.getInt(NodeConfig.MEMBERSHIP_CATCHUP_LAG_ENTRIES_MAX));
     // A produce request may be up to request.bytes.max; Ratis must carry it in one entry.
     SizeInBytes entryMax = SizeInBytes.valueOf(config.getLong(NodeConfig.REQUEST_BYTES_MAX) + (1 << 20));
     RaftServerConfigKeys.Log.Appender.setBufferByteLimit(p, SizeInBytes.valueOf(Math.max(entryMax.getSize(), 4L << 20)));
@@ -180,14 +204,15 @@ public final class SluiceNode implements AutoCloseable {
   }
 
   /**
-   * Refuses to start with peers other than those this data directory was created with: a node
-   * must not silently join another membership (changes go through the admin API, later).
+   * Refuses a data directory that belongs to another cluster or another node id. The peers it was
+   * first started with are only reported: once the Raft storage exists, the membership Ratis
+   * stored (changed at run time with add-node / remove-node) wins over {@code peers}.
    */
-  private void checkMembership(Path dataDir) throws IOException {
+  private void checkDataDir(Path dataDir, boolean fresh) throws IOException {
     Path file = dataDir.resolve("cluster.properties");
-    String peers = canonicalPeers(config.peers());
+    String peers = config.join() ? "(join)" : canonicalPeers(config.peers());
     if (!Files.exists(file)) {
-      Files.writeString(file, "# written on first start; membership is checked against it on every start\n"
+      Files.writeString(file, "# written on first start; cluster.id and node.id are checked on every start\n"
           + "cluster.id=" + config.clusterId() + "\npeers=" + peers + "\nnode.id=" + config.nodeId() + "\n");
       return;
     }
@@ -204,12 +229,13 @@ public final class SluiceNode implements AutoCloseable {
       problems.add("node.id is '" + config.nodeId() + "' but the data directory belongs to node '"
           + stored.getProperty("node.id") + "'");
     }
-    if (!peers.equals(stored.getProperty("peers"))) {
-      problems.add("peers are " + peers + " but this cluster's members are " + stored.getProperty("peers"));
-    }
     if (!problems.isEmpty()) {
       throw new IllegalStateException("refusing to start with data directory " + dataDir + ": "
           + String.join("; ", problems));
+    }
+    if (!fresh && !config.join() && !peers.equals(stored.getProperty("peers"))) {
+      LOG.warn("peers {} differ from those data directory {} was first started with ({}); the membership"
+          + " stored in the Raft log is used, peers are ignored", peers, dataDir, stored.getProperty("peers"));
     }
   }
 
@@ -222,12 +248,17 @@ public final class SluiceNode implements AutoCloseable {
   private void registerClientAddress() {
     try {
       String address = config.advertisedListen().toString();
-      if (address.equals(stateMachine.core().nodes().get(config.nodeId())) || leaderId().isEmpty()) {
-        return; // registered already, or no leader to take it yet
+      if (address.equals(stateMachine.core().nodes().get(config.nodeId())) || leaderId().isEmpty()
+          || stopping.get()) {
+        return; // registered already, no leader to take it yet, or stopping
       }
       CompletableFuture<?> inFlight = registration.get();
       if (inFlight != null && !inFlight.isDone()) {
         return;
+      }
+      RaftClient raftClient = registrationClient();
+      if (raftClient == null) {
+        return; // not a member yet (a joining node before add-node)
       }
       Command command = Command.newBuilder()
           .setTimestampMs(System.currentTimeMillis())
@@ -239,9 +270,41 @@ public final class SluiceNode implements AutoCloseable {
             LOG.debug("registering client address not done yet: {}", e.toString());
             return null;
           }));
-    } catch (RuntimeException e) {
+    } catch (RuntimeException | IOException e) {
       LOG.warn("registering client address failed: {}", e.toString());
     }
+  }
+
+  /**
+   * A Raft client addressed to the current voters, rebuilt when they change (a joining node starts
+   * with none; members come and go). Only the scheduler thread calls this.
+   */
+  private RaftClient registrationClient() throws IOException {
+    List<RaftPeer> voters = List.copyOf(division().getRaftConf().getCurrentPeers());
+    if (voters.isEmpty()) {
+      return null;
+    }
+    RaftClient current = raftClient;
+    if (current != null && current.getGroupId().equals(group.getGroupId())
+        && samePeers(raftClientVoters, voters)) {
+      return current;
+    }
+    if (current != null) {
+      current.close();
+    }
+    raftClientVoters = voters;
+    raftClient = RaftClient.newBuilder()
+        .setProperties(raftProperties)
+        .setRaftGroup(RaftGroup.valueOf(group.getGroupId(), voters))
+        .setClientId(ClientId.randomId())
+        .setRetryPolicy(RetryPolicies.retryUpToMaximumCountWithFixedSleep(10, TimeDuration.valueOf(200, TimeUnit.MILLISECONDS)))
+        .build();
+    return raftClient;
+  }
+
+  private static boolean samePeers(List<RaftPeer> a, List<RaftPeer> b) {
+    return a.size() == b.size() && a.stream().map(p -> p.getId() + "@" + p.getAddress()).collect(Collectors.toSet())
+        .equals(b.stream().map(p -> p.getId() + "@" + p.getAddress()).collect(Collectors.toSet()));
   }
 
   // -------------------------------------------------------------------------------------------
@@ -265,6 +328,10 @@ public final class SluiceNode implements AutoCloseable {
 
   Proposer proposer() {
     return proposer;
+  }
+
+  Membership membership() {
+    return membership;
   }
 
   ApplySignal applySignal() {
@@ -301,24 +368,63 @@ public final class SluiceNode implements AutoCloseable {
     return Optional.ofNullable(leader).map(RaftPeerId::toString);
   }
 
-  /** Client address of every member, from the replicated directory (empty when not registered yet). */
+  /**
+   * Client address of every member of the current Raft configuration (voters, then listeners),
+   * from the replicated directory (empty when not registered yet).
+   */
   Map<String, String> clientAddresses() {
     Map<String, String> registered = core().nodes();
     Map<String, String> out = new LinkedHashMap<>();
-    for (String id : config.peers().keySet()) {
-      out.put(id, registered.getOrDefault(id, ""));
+    for (Membership.Member m : membership.members()) {
+      out.put(m.id(), registered.getOrDefault(m.id(), ""));
     }
     return out;
   }
 
   /** Null when this node may propose a write now, otherwise the error to return. */
   StatusRuntimeException writeRefusal() {
+    String disk = diskGuard.refusal();
+    if (disk != null && serving.get() && !stopping.get()) {
+      return Errors.notWritten(ErrorReason.DISK_FULL, "node " + id() + ": " + disk);
+    }
+    StatusRuntimeException refusal = leaderRefusal();
+    if (refusal == null && handingOver.get()) {
+      return Errors.notWritten(ErrorReason.NO_LEADER, "leader " + id() + " is handing leadership over; retry");
+    }
+    return refusal;
+  }
+
+  /**
+   * Holds new writes back (refused, not written) and waits until none this node proposed is
+   * waiting for commit, so that none is in flight when leadership moves (their clients would
+   * otherwise learn nothing about them). Call {@link #releaseWrites} after the move.
+   *
+   * @return false if writes were still in flight after {@code timeoutMs}
+   */
+  boolean holdWrites(long timeoutMs) {
+    handingOver.set(true);
+    return proposer.awaitIdle(timeoutMs);
+  }
+
+  void releaseWrites() {
+    handingOver.set(false);
+  }
+
+  /**
+   * Null when this node is the serving leader, otherwise the error to return (NOT_LEADER with the
+   * leader hint, NO_LEADER, NODE_NOT_READY). For membership changes, which low disk does not stop.
+   */
+  StatusRuntimeException leaderRefusal() {
+    if (stopping.get()) {
+      lastStopRefusalNanos.set(System.nanoTime());
+      Optional<String> leader = leaderId();
+      if (leader.isPresent() && !leader.get().equals(id())) {
+        return notLeader(leader.get()); // handed over already: send the client on
+      }
+      return Errors.notWritten(ErrorReason.NODE_NOT_READY, "node " + id() + " is shutting down; retry");
+    }
     if (!serving.get()) {
       return Errors.notWritten(ErrorReason.NODE_NOT_READY, "node " + id() + " is not serving yet");
-    }
-    String disk = diskGuard.refusal();
-    if (disk != null) {
-      return Errors.notWritten(ErrorReason.DISK_FULL, "node " + id() + ": " + disk);
     }
     if (!division().getInfo().isLeader()) {
       Optional<String> leader = leaderId();
@@ -326,15 +432,7 @@ public final class SluiceNode implements AutoCloseable {
         return Errors.notWritten(ErrorReason.NO_LEADER, "no leader is known to node " + id()
             + " (election in progress, or no majority reachable); retry");
       }
-      Map<String, String> md = new LinkedHashMap<>();
-      md.put(SluiceErrors.WRITE_OUTCOME, SluiceErrors.NOT_WRITTEN);
-      md.put(SluiceErrors.LEADER_ID, leader.get());
-      String address = clientAddresses().getOrDefault(leader.get(), "");
-      if (!address.isEmpty()) {
-        md.put(SluiceErrors.LEADER_ADDRESS, address);
-      }
-      return Errors.of(ErrorReason.NOT_LEADER, "node " + id() + " is not the leader; the leader is "
-          + leader.get() + (address.isEmpty() ? "" : " at " + address), md);
+      return notLeader(leader.get());
     }
     return null;
   }
@@ -349,43 +447,137 @@ public final class SluiceNode implements AutoCloseable {
     return proposer.pendingWrites();
   }
 
+  private StatusRuntimeException notLeader(String leader) {
+    Map<String, String> md = new LinkedHashMap<>();
+    md.put(SluiceErrors.WRITE_OUTCOME, SluiceErrors.NOT_WRITTEN);
+    md.put(SluiceErrors.LEADER_ID, leader);
+    String address = core().nodes().getOrDefault(leader, "");
+    if (!address.isEmpty()) {
+      md.put(SluiceErrors.LEADER_ADDRESS, address);
+    }
+    return Errors.of(ErrorReason.NOT_LEADER, "node " + id() + " is not the leader; the leader is "
+        + leader + (address.isEmpty() ? "" : " at " + address), md);
+  }
+
+  /** The node this one handed leadership to when it stopped as leader (empty otherwise). */
+  Optional<String> handedLeadershipTo() {
+    return Optional.ofNullable(handedLeadershipTo);
+  }
+
   /** The actual client address (the bound port when configured as 0). */
   public HostPort clientAddress() {
     return new HostPort(config.listen().host(), grpcServer.getPort());
   }
 
+  /**
+   * Graceful stop, what SIGTERM runs: new writes are refused (NOT_LEADER with the new leader, or
+   * NODE_NOT_READY: both certainly not written, so clients retry them elsewhere); writes in flight
+   * finish (at most {@code drain.timeout.ms}); a leader hands leadership to its most
+   * up-to-date reachable follower (at most {@code leader.transfer.timeout.ms}); then client calls
+   * still running get a moment to end, and Ratis and RocksDB close.
+   */
   @Override
   public void close() {
-    monitoring.close();
-    serving.set(false);
-    scheduler.shutdownNow();
-    if (grpcServer != null) {
-      grpcServer.shutdown();
+    if (!closed.compareAndSet(false, true)) {
+      return;
     }
     try {
-      if (raftClient != null) {
-        raftClient.close();
+      drain();
+    } catch (RuntimeException e) {
+      LOG.warn("node {}: graceful stop incomplete: {}", config.nodeId(), e.toString());
+    }
+    shutdown(true);
+  }
+
+  /**
+   * Stops without draining writes or handing leadership over: the nearest thing to a crash a test
+   * in one JVM has (writes in flight fail; followers elect a new leader after a timeout).
+   */
+  void stopWithoutHandOff() {
+    if (closed.compareAndSet(false, true)) {
+      shutdown(false);
+    }
+  }
+
+  private void drain() {
+    if (raftServer == null || grpcServer == null) {
+      return;
+    }
+    stopping.set(true);
+    long drainMs = config.getLong(NodeConfig.DRAIN_TIMEOUT_MS);
+    if (!proposer.awaitIdle(drainMs)) {
+      LOG.warn("node {}: writes still in flight after {} ms; stopping anyway (their outcome is unknown to"
+          + " their clients)", config.nodeId(), drainMs);
+    }
+    if (division().getInfo().isLeader()) {
+      handedLeadershipTo = membership.handOffLeadership().orElse(null);
+    }
+    awaitClientsMoved(drainMs);
+  }
+
+  /**
+   * Keeps answering (NOT_LEADER with the new leader, or NODE_NOT_READY) until no write has come
+   * for {@link #CLIENTS_MOVED_QUIET_MS}, at most {@code timeoutMs}: a write sent just before the
+   * gRPC server closes would otherwise fail in transport, and its client could not tell whether
+   * it was written.
+   */
+  private void awaitClientsMoved(long timeoutMs) {
+    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
+    long quietNanos = TimeUnit.MILLISECONDS.toNanos(CLIENTS_MOVED_QUIET_MS);
+    while (lastStopRefusalNanos.get() != 0 && System.nanoTime() - lastStopRefusalNanos.get() < quietNanos
+        && System.nanoTime() < deadline) {
+      try {
+        Thread.sleep(20);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
+      }
+    }
+  }
+
+  private void shutdown(boolean letCallsFinish) {
+    monitoring.close();
+    serving.set(false);
+    stopping.set(true);
+    scheduler.shutdownNow();
+    if (adminService != null) {
+      adminService.close();
+    }
+    if (grpcServer != null) {
+      grpcServer.shutdown();
+      if (letCallsFinish) {
+        awaitTermination(grpcServer, 2);
+      }
+    }
+    try {
+      RaftClient c = raftClient;
+      if (c != null) {
+        c.close();
       }
     } catch (IOException e) {
       LOG.warn("closing Raft client: {}", e.toString());
     }
     try {
       if (raftServer != null) {
-        raftServer.close();
+        raftServer.close(); // closes the state machine, which flushes and closes RocksDB
       }
     } catch (IOException e) {
       LOG.warn("closing Raft server: {}", e.toString());
     }
     if (grpcServer != null) {
-      try {
-        if (!grpcServer.awaitTermination(5, TimeUnit.SECONDS)) {
-          grpcServer.shutdownNow();
-        }
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        grpcServer.shutdownNow();
-      }
+      awaitTermination(grpcServer, 5);
     }
     LOG.info("node {} stopped", config.nodeId());
+  }
+
+  private static void awaitTermination(Server server, long seconds) {
+    try {
+      if (!server.awaitTermination(seconds, TimeUnit.SECONDS)) {
+        server.shutdownNow();
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      server.shutdownNow();
+    }
   }
 }

@@ -1,8 +1,6 @@
 package io.sluice.node;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -19,10 +17,7 @@ import io.sluice.client.SluiceClient;
 import io.sluice.client.SluiceException;
 import io.sluice.client.TopicPartition;
 import io.sluice.client.WriteOutcome;
-import io.sluice.protocol.Record;
-import io.sluice.protocol.RecordBatch;
-import io.sluice.statemachine.LogCore;
-import java.nio.ByteBuffer;
+import io.sluice.node.Replicas.Ack;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -51,42 +46,12 @@ class ClusterTest {
     return s.getBytes(StandardCharsets.UTF_8);
   }
 
-  /** Acknowledged sends, by value. */
-  private record Ack(String value, int partition, long offset) {}
-
   private static SluiceClient client(TestCluster c) {
     return SluiceClient.builder().bootstrap(c.bootstrap()).requestTimeout(Duration.ofSeconds(5)).build();
   }
 
-  /**
-   * The end-of-test check: on every running replica each partition's offsets are dense from 0,
-   * every acknowledged value sits at its acknowledged offset, no value appears twice, no value
-   * whose send was certainly rejected appears, and the replicas' stored bytes are identical.
-   */
   private static void checkReplicas(TestCluster c, String topic, Collection<Ack> acked, Collection<String> rejected) {
-    c.assertReplicasIdentical();
-    for (SluiceNode node : c.nodes.values()) {
-      Map<Integer, List<Record>> all = TestCluster.readAll(node, topic);
-      Map<String, long[]> where = new HashMap<>();
-      for (var e : all.entrySet()) {
-        long expected = 0;
-        for (Record r : e.getValue()) {
-          assertEquals(expected++, r.offset(), node.id() + ": offsets of partition " + e.getKey() + " are not dense");
-          String v = new String(r.value(), StandardCharsets.UTF_8);
-          long[] previous = where.put(v, new long[] {e.getKey(), r.offset()});
-          assertTrue(previous == null, node.id() + ": value " + v + " stored twice");
-        }
-      }
-      for (Ack a : acked) {
-        long[] w = where.get(a.value());
-        assertTrue(w != null, node.id() + ": acknowledged " + a + " is missing");
-        assertEquals(a.partition(), w[0], node.id() + ": " + a + " in the wrong partition");
-        assertEquals(a.offset(), w[1], node.id() + ": " + a + " at the wrong offset");
-      }
-      for (String v : rejected) {
-        assertFalse(where.containsKey(v), node.id() + ": rejected value " + v + " was stored");
-      }
-    }
+    Replicas.check(c, topic, acked, rejected);
   }
 
   @Test
@@ -308,20 +273,27 @@ class ClusterTest {
   }
 
   @Test
-  void nodeRefusesToStartWithPeersThatDoNotMatchItsCluster() throws Exception {
+  void dataDirectoryOfAnotherNodeOrClusterIsRefusedAndStoredMembershipWinsOverPeers() throws Exception {
     try (TestCluster c = TestCluster.start(tmp, 3, Map.of())) {
       String victim = "n3";
       c.kill(victim);
-      Map<String, String> wrong = new HashMap<>(c.configs.get(victim));
-      String peers = wrong.get("peers");
-      wrong.put("peers", peers.substring(0, peers.lastIndexOf(',')) + ",n3=" + wrong.get("raft.listen")
-          + ",n4=127.0.0.1:1");
+      Map<String, String> otherNode = new HashMap<>(c.configs.get(victim));
+      otherNode.put("data.dir", c.configs.get("n2").get("data.dir"));
       IllegalStateException e = assertThrows(IllegalStateException.class,
-          () -> new SluiceNode(NodeConfig.of(wrong)).start());
-      assertTrue(e.getMessage().contains("peers are") && e.getMessage().contains("n4"), e.getMessage());
+          () -> new SluiceNode(NodeConfig.of(otherNode)).start());
+      assertTrue(e.getMessage().contains("belongs to node 'n2'"), e.getMessage());
+      Map<String, String> otherCluster = new HashMap<>(c.configs.get(victim));
+      otherCluster.put("cluster.id", "elsewhere");
+      e = assertThrows(IllegalStateException.class, () -> new SluiceNode(NodeConfig.of(otherCluster)).start());
+      assertTrue(e.getMessage().contains("belongs to cluster 'sluice'"), e.getMessage());
+
+      // Peers only seed a new data directory: a stray member in them changes nothing.
+      String peers = c.configs.get(victim).get("peers");
+      c.configs.get(victim).put("peers", peers + ",n4=127.0.0.1:1");
       SluiceNode back = c.startNode(victim);
       c.awaitConverged(Duration.ofSeconds(30));
       assertTrue(back.core().nodes().containsKey("n1"), "the restarted node serves the cluster's state");
+      assertEquals(List.of("n1", "n2", "n3"), back.membership().members().stream().map(m -> m.id()).toList());
     }
   }
 }

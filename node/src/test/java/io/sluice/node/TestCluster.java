@@ -25,8 +25,9 @@ import java.util.stream.Collectors;
 
 /**
  * N real nodes in this JVM on loopback, each with its own ports and data directory. "Killing" a
- * node closes it (its RocksDB memtable, not written ahead, is lost as in a crash); restarting
- * opens the same directory with the same configuration.
+ * node stops it without the graceful steps (no draining, no leadership hand-off), as near a crash
+ * as one JVM gets; "stopping" it is the graceful stop SIGTERM runs. Restarting opens the same
+ * directory with the same configuration. Nodes added later start with {@code join}.
  */
 final class TestCluster implements AutoCloseable {
   final Path root;
@@ -43,21 +44,42 @@ final class TestCluster implements AutoCloseable {
       ports.put("n" + i, p);
       peers.add("n" + i + "=127.0.0.1:" + p[1]);
     }
+    this.extra = extra;
     for (var e : ports.entrySet()) {
-      Map<String, String> c = new LinkedHashMap<>();
-      c.put("node.id", e.getKey());
-      c.put("data.dir", root.resolve(e.getKey()).toString());
-      c.put("listen", "127.0.0.1:" + e.getValue()[0]);
-      c.put("raft.listen", "127.0.0.1:" + e.getValue()[1]);
+      Map<String, String> c = nodeConfig(e.getKey(), e.getValue());
       c.put("peers", String.join(",", peers));
-      c.put("raft.election.timeout.min.ms", "600");
-      c.put("raft.election.timeout.max.ms", "1200");
-      c.put("commit.timeout.ms", "3000");
-      c.put("http.listen", "127.0.0.1:0"); // a free port each start; read it back with httpAddress()
       c.putAll(extra);
       configs.put(e.getKey(), c);
       freeBytes.put(e.getKey(), new AtomicLong(Long.MAX_VALUE));
     }
+  }
+
+  private final Map<String, String> extra;
+
+  private Map<String, String> nodeConfig(String id, int[] ports) {
+    Map<String, String> c = new LinkedHashMap<>();
+    c.put("node.id", id);
+    c.put("data.dir", root.resolve(id).toString());
+    c.put("listen", "127.0.0.1:" + ports[0]);
+    c.put("raft.listen", "127.0.0.1:" + ports[1]);
+    c.put("raft.election.timeout.min.ms", "600");
+    c.put("raft.election.timeout.max.ms", "1200");
+    c.put("commit.timeout.ms", "3000");
+    c.put("http.listen", "127.0.0.1:0"); // a free port each start; read it back with httpAddress()
+    return c;
+  }
+
+  /**
+   * Configures (does not start) a new node with {@code join}: outside the group until the leader
+   * adds it. Returns its Raft address, for add-node.
+   */
+  String configureJoiner(String id) throws IOException {
+    Map<String, String> c = nodeConfig(id, new int[] {freePort(), freePort()});
+    c.put("join", "true");
+    c.putAll(extra);
+    configs.put(id, c);
+    freeBytes.put(id, new AtomicLong(Long.MAX_VALUE));
+    return c.get("raft.listen");
   }
 
   static TestCluster start(Path root, int size, Map<String, String> extra) throws IOException {
@@ -101,6 +123,14 @@ final class TestCluster implements AutoCloseable {
   }
 
   void kill(String id) {
+    SluiceNode n = nodes.remove(id);
+    if (n != null) {
+      n.stopWithoutHandOff();
+    }
+  }
+
+  /** The graceful stop (what SIGTERM runs). */
+  void stop(String id) {
     SluiceNode n = nodes.remove(id);
     if (n != null) {
       n.close();

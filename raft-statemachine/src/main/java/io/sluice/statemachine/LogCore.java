@@ -41,6 +41,7 @@ import java.util.concurrent.locks.ReadWriteLock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.BiConsumer;
 import org.rocksdb.Checkpoint;
+import org.rocksdb.FlushOptions;
 import org.rocksdb.CompressionType;
 import org.rocksdb.Options;
 import org.rocksdb.ReadOptions;
@@ -50,6 +51,8 @@ import org.rocksdb.RocksIterator;
 import org.rocksdb.Slice;
 import org.rocksdb.WriteBatch;
 import org.rocksdb.WriteOptions;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The deterministic core of the log: topics, partitions, offsets and stored batches in RocksDB.
@@ -67,6 +70,8 @@ import org.rocksdb.WriteOptions;
  * read concurrently. {@link #replaceWith} and {@link #close} exclude both.
  */
 public final class LogCore implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(LogCore.class);
+
   static {
     RocksDB.loadLibrary();
   }
@@ -723,10 +728,22 @@ public final class LogCore implements AutoCloseable {
     }
   }
 
+  /**
+   * Flushes the memtables (the WAL is off, so this is what makes the applied state durable without
+   * a replay of the Raft log on the next start), then closes the database.
+   */
   @Override
   public void close() {
     lock.writeLock().lock();
     try {
+      if (db != null) {
+        try (FlushOptions flush = new FlushOptions().setWaitForFlush(true)) {
+          db.flush(flush);
+        } catch (RocksDBException e) {
+          // Not fatal: the Raft log still holds every applied entry and is replayed on start.
+          LOG.warn("flushing RocksDB in {} before closing failed: {}", dbDir, e.getMessage());
+        }
+      }
       closeDb();
     } finally {
       lock.writeLock().unlock();

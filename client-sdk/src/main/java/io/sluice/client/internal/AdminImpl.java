@@ -1,12 +1,17 @@
 package io.sluice.client.internal;
 
+import io.sluice.api.v1.AddNodeRequest;
 import io.sluice.api.v1.AlterTopicConfigRequest;
 import io.sluice.api.v1.CreateTopicRequest;
 import io.sluice.api.v1.DeleteTopicRequest;
 import io.sluice.api.v1.DescribeTopicRequest;
 import io.sluice.api.v1.GetNodeStatusRequest;
 import io.sluice.api.v1.ListTopicsRequest;
+import io.sluice.api.v1.RemoveNodeRequest;
+import io.sluice.api.v1.TakeSnapshotRequest;
+import io.sluice.api.v1.TakeSnapshotResponse;
 import io.sluice.api.v1.TopicDescription;
+import io.sluice.api.v1.TransferLeaderRequest;
 import io.sluice.client.Admin;
 import io.sluice.client.ClusterInfo;
 import io.sluice.client.InvalidRequestException;
@@ -97,6 +102,52 @@ public final class AdminImpl implements Admin {
   @Override
   public CompletableFuture<ClusterInfo> describeCluster() {
     return ctx.metadata().refreshNow();
+  }
+
+  @Override
+  public CompletableFuture<ClusterInfo> addNode(String nodeId, String raftAddress) {
+    String address;
+    try {
+      address = Addresses.check(raftAddress);
+    } catch (IllegalArgumentException e) {
+      return Futures.failed(new InvalidRequestException("Raft address: " + e.getMessage(), null,
+          "INVALID_REQUEST", WriteOutcome.NOT_WRITTEN, e));
+    }
+    AddNodeRequest req = AddNodeRequest.newBuilder().setNodeId(nodeId).setRaftAddress(address).build();
+    return Futures.map(RetryingCall.run(ctx, RetryingCall.Target.LEADER, true, "addNode " + nodeId,
+        (node, timeout) -> ctx.rpc().call(node, SluiceMethods.ADD_NODE, req, timeout, true)),
+        resp -> ClusterMetadata.toInfo(resp.getCluster()));
+  }
+
+  @Override
+  public CompletableFuture<ClusterInfo> removeNode(String nodeId) {
+    RemoveNodeRequest req = RemoveNodeRequest.newBuilder().setNodeId(nodeId).build();
+    return Futures.map(RetryingCall.run(ctx, RetryingCall.Target.LEADER, true, "removeNode " + nodeId,
+        (node, timeout) -> ctx.rpc().call(node, SluiceMethods.REMOVE_NODE, req, timeout, true)),
+        resp -> ClusterMetadata.toInfo(resp.getCluster()));
+  }
+
+  @Override
+  public CompletableFuture<String> transferLeader(String nodeId) {
+    TransferLeaderRequest req = TransferLeaderRequest.newBuilder().setNodeId(nodeId).build();
+    return Futures.map(RetryingCall.run(ctx, RetryingCall.Target.LEADER, true, "transferLeader " + nodeId,
+        (node, timeout) -> ctx.rpc().call(node, SluiceMethods.TRANSFER_LEADER, req, timeout, true)),
+        resp -> {
+          ctx.metadata().nodeFailed(ctx.metadata().leaderAddress()); // forget the old leader
+          return resp.getLeaderId();
+        });
+  }
+
+  @Override
+  public CompletableFuture<Long> takeSnapshot(String clientAddress) {
+    String address;
+    try {
+      address = Addresses.check(clientAddress);
+    } catch (IllegalArgumentException e) {
+      return Futures.failed(e);
+    }
+    return Futures.map(ctx.rpc().call(address, SluiceMethods.TAKE_SNAPSHOT, TakeSnapshotRequest.getDefaultInstance(),
+        ctx.requestTimeout(), false), TakeSnapshotResponse::getSnapshotIndex);
   }
 
   @Override

@@ -186,10 +186,10 @@ public final class ClusterMetadata {
     return out;
   }
 
-  static ClusterInfo toInfo(DescribeClusterResponse resp) {
+  public static ClusterInfo toInfo(DescribeClusterResponse resp) {
     List<NodeInfo> nodes = new ArrayList<>();
     for (io.sluice.api.v1.NodeInfo n : resp.getNodesList()) {
-      nodes.add(new NodeInfo(n.getId(), n.getRaftAddress(), n.getClientAddress()));
+      nodes.add(new NodeInfo(n.getId(), n.getRaftAddress(), n.getClientAddress(), n.getListener()));
     }
     return new ClusterInfo(resp.getClusterId(), resp.getLeaderId().isEmpty() ? null : resp.getLeaderId(), nodes);
   }

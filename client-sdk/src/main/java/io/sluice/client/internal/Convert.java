@@ -2,6 +2,7 @@ package io.sluice.client.internal;
 
 import io.sluice.api.v1.PartitionDescription;
 import io.sluice.api.v1.TopicDescription;
+import io.sluice.client.FollowerStatus;
 import io.sluice.client.NodeStatus;
 import io.sluice.client.PartitionInfo;
 import io.sluice.client.TopicInfo;
@@ -23,7 +24,13 @@ public final class Convert {
   }
 
   public static NodeStatus nodeStatus(io.sluice.api.v1.NodeStatus s) {
+    List<FollowerStatus> followers = new ArrayList<>(s.getFollowersCount());
+    for (io.sluice.api.v1.FollowerStatus f : s.getFollowersList()) {
+      followers.add(new FollowerStatus(f.getId(), f.getListener(), f.getCommitIndex(), f.getLagEntries(),
+          f.getLastContactMs()));
+    }
     return new NodeStatus(s.getId(), s.getRole(), s.getTerm(), s.getCommitIndex(), s.getAppliedIndex(),
-        s.getLeaderId(), s.getSnapshotIndex(), s.getClientAddress(), s.getRaftAddress(), s.getPid());
+        s.getLeaderId(), s.getSnapshotIndex(), s.getClientAddress(), s.getRaftAddress(), s.getPid(),
+        s.getDiskUsedBytes(), followers);
   }
 }

@@ -12,6 +12,7 @@ import io.grpc.StatusRuntimeException;
 import io.grpc.protobuf.StatusProto;
 import io.sluice.client.IndeterminateException;
 import io.sluice.client.InvalidRequestException;
+import io.sluice.client.MembershipException;
 import io.sluice.client.NotLeaderException;
 import io.sluice.client.OffsetOutOfRangeException;
 import io.sluice.client.ResourceExhaustedException;
@@ -58,6 +59,12 @@ class ErrorMapperTest {
         row(Status.Code.INVALID_ARGUMENT, "INVALID_REQUEST", null, true, true, InvalidRequestException.class, NW, false),
         row(Status.Code.RESOURCE_EXHAUSTED, "DISK_FULL", "NOT_WRITTEN", true, true, ResourceExhaustedException.class, NW, false),
         row(Status.Code.RESOURCE_EXHAUSTED, "TOO_MANY_REQUESTS", "NOT_WRITTEN", true, true, ResourceExhaustedException.class, NW, true),
+        row(Status.Code.NOT_FOUND, "UNKNOWN_NODE", "NOT_WRITTEN", true, true, MembershipException.class, NW, false),
+        row(Status.Code.ALREADY_EXISTS, "NODE_EXISTS", "NOT_WRITTEN", true, true, MembershipException.class, NW, false),
+        row(Status.Code.FAILED_PRECONDITION, "QUORUM_AT_RISK", "NOT_WRITTEN", true, true, MembershipException.class, NW, false),
+        row(Status.Code.FAILED_PRECONDITION, "NODE_NOT_CAUGHT_UP", "NOT_WRITTEN", true, true, MembershipException.class, NW, false),
+        row(Status.Code.FAILED_PRECONDITION, "LEADER_TRANSFER_FAILED", "NOT_WRITTEN", true, true, MembershipException.class, NW, false),
+        row(Status.Code.ABORTED, "RECONFIGURATION_IN_PROGRESS", "NOT_WRITTEN", true, true, MembershipException.class, NW, true),
         row(Status.Code.OUT_OF_RANGE, "OFFSET_OUT_OF_RANGE", null, false, true, OffsetOutOfRangeException.class, READ, false),
         // No ErrorInfo: transport failures. A sent write may have happened; an unsent one did not.
         row(Status.Code.UNAVAILABLE, null, null, true, true, IndeterminateException.class, UNK, false),

@@ -1,6 +1,7 @@
 package io.sluice.node.cli;
 
 import io.sluice.client.ClusterInfo;
+import io.sluice.client.FollowerStatus;
 import io.sluice.client.NodeInfo;
 import io.sluice.client.NodeStatus;
 import io.sluice.client.SluiceClient;
@@ -18,19 +19,26 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
-/** {@code sluice cluster status}. */
+/** {@code sluice cluster status}, and the membership commands of {@link MembershipCommands}. */
 @Command(
     name = "cluster",
     mixinStandardHelpOptions = true,
-    description = "Inspect the cluster.",
-    subcommands = {ClusterCommand.Status.class})
+    description = "Inspect and change the cluster.",
+    subcommands = {
+      ClusterCommand.Status.class,
+      MembershipCommands.AddNode.class,
+      MembershipCommands.RemoveNode.class,
+      MembershipCommands.TransferLeader.class,
+      MembershipCommands.Snapshot.class
+    })
 final class ClusterCommand implements Callable<Integer> {
 
   @Spec CommandSpec spec;
 
   @Override
   public Integer call() {
-    throw new ParameterException(spec.commandLine(), "missing subcommand: status");
+    throw new ParameterException(spec.commandLine(),
+        "missing subcommand: status, add-node, remove-node, transfer-leader or snapshot");
   }
 
   /**
@@ -50,6 +58,8 @@ final class ClusterCommand implements Callable<Integer> {
       mixinStandardHelpOptions = true,
       description = {
         "Ask each member for its Raft status. Unreachable nodes are shown, not an error.",
+        "LAG is how many entries a member is behind the leader's commit index, as the leader sees it;"
+            + " DISK-USED is the size of its data directory.",
         "Exits 0 when a leader is known, 1 otherwise."
       })
   static final class Status implements Callable<Integer> {
@@ -152,14 +162,20 @@ final class ClusterCommand implements Callable<Integer> {
             "COMMIT-INDEX",
             "APPLIED-INDEX",
             "SNAPSHOT-INDEX",
+            "LAG",
+            "DISK-USED",
             "LEADER",
             "CLIENT-ADDRESS",
             "REACHABLE");
+    Map<String, FollowerStatus> progress = followerProgress(leader, rows);
     for (NodeRow row : rows) {
       NodeStatus s = row.status();
       String address = isBlank(row.node().clientAddress()) ? null : row.node().clientAddress();
+      FollowerStatus p = progress.get(row.node().id());
+      Long lag = p == null || p.lagEntries() < 0 ? null : p.lagEntries();
       if (s == null) {
-        table.row(row.node().id(), null, null, null, null, null, null, address, "no");
+        String role = row.node().listener() ? "LISTENER" : null;
+        table.row(row.node().id(), role, null, null, null, null, lag, null, null, address, "no");
         continue;
       }
       table.row(
@@ -169,6 +185,8 @@ final class ClusterCommand implements Callable<Integer> {
           s.commitIndex(),
           s.appliedIndex(),
           s.snapshotIndex() < 0 ? null : s.snapshotIndex(),
+          lag,
+          humanBytes(s.diskUsedBytes()),
           isBlank(s.leaderId()) ? null : s.leaderId(),
           address,
           "yes");
@@ -181,12 +199,17 @@ final class ClusterCommand implements Callable<Integer> {
     object.put("clusterId", cluster.clusterId());
     object.put("leaderId", leader);
     List<Object> nodes = new ArrayList<>();
+    Map<String, FollowerStatus> progress = followerProgress(leader, rows);
     for (NodeRow row : rows) {
       Map<String, Object> node = new LinkedHashMap<>();
       node.put("id", row.node().id());
       node.put("clientAddress", row.node().clientAddress());
       node.put("raftAddress", row.node().raftAddress());
+      node.put("listener", row.node().listener());
       node.put("reachable", row.reachable());
+      FollowerStatus p = progress.get(row.node().id());
+      node.put("lagEntries", p == null || p.lagEntries() < 0 ? null : p.lagEntries());
+      node.put("lastContactMs", p == null || p.lastContactMs() < 0 ? null : p.lastContactMs());
       NodeStatus s = row.status();
       if (s != null) {
         node.put("role", s.role());
@@ -194,6 +217,7 @@ final class ClusterCommand implements Callable<Integer> {
         node.put("commitIndex", s.commitIndex());
         node.put("appliedIndex", s.appliedIndex());
         node.put("snapshotIndex", s.snapshotIndex());
+        node.put("diskUsedBytes", s.diskUsedBytes());
         node.put("leaderId", isBlank(s.leaderId()) ? null : s.leaderId());
         node.put("pid", s.pid());
       } else {
@@ -203,6 +227,34 @@ final class ClusterCommand implements Callable<Integer> {
     }
     object.put("nodes", nodes);
     return object;
+  }
+
+  /** Each other member's progress as the leader reported it; empty when the leader did not answer. */
+  static Map<String, FollowerStatus> followerProgress(String leader, List<NodeRow> rows) {
+    Map<String, FollowerStatus> out = new LinkedHashMap<>();
+    for (NodeRow row : rows) {
+      if (row.reachable() && row.node().id().equals(leader)) {
+        for (FollowerStatus f : row.status().followers()) {
+          out.put(f.id(), f);
+        }
+      }
+    }
+    return out;
+  }
+
+  /** Bytes for people: "512 B", "3.4 KiB", "12.0 MiB", "1.5 GiB". */
+  static String humanBytes(long bytes) {
+    if (bytes < 1024) {
+      return bytes + " B";
+    }
+    String[] units = {"KiB", "MiB", "GiB", "TiB"};
+    double value = bytes;
+    int unit = -1;
+    while (value >= 1024 && unit < units.length - 1) {
+      value /= 1024;
+      unit++;
+    }
+    return String.format(java.util.Locale.ROOT, "%.1f %s", value, units[unit]);
   }
 
   static boolean isBlank(String text) {

@@ -49,6 +49,10 @@ public final class ServerCommand implements Callable<Integer> {
       description = "Address of /metrics, /health/live and /health/ready (http.listen).")
   String httpListen;
 
+  @Option(names = "--join", description = "Start outside the cluster, without --peers, and wait for"
+      + " `sluice cluster add-node ID=HOST:RAFTPORT` (join=true). Only matters for a new data directory.")
+  boolean join;
+
   @Option(names = {"-s", "--set"}, paramLabel = "KEY=VALUE", description = "Any other configuration key.")
   Map<String, String> settings = new LinkedHashMap<>();
 
@@ -63,6 +67,9 @@ public final class ServerCommand implements Callable<Integer> {
     put(overrides, NodeConfig.PEERS, peers);
     put(overrides, NodeConfig.CLUSTER_ID, clusterId);
     put(overrides, NodeConfig.HTTP_LISTEN, httpListen);
+    if (join) {
+      overrides.put(NodeConfig.JOIN.name(), "true");
+    }
     NodeConfig config;
     try {
       config = NodeConfig.load(configFile, overrides);
