@@ -49,6 +49,7 @@ class MembershipCliTest {
     c.put("raft.listen", "127.0.0.1:" + raftPort);
     c.put("raft.election.timeout.min.ms", "600");
     c.put("raft.election.timeout.max.ms", "1200");
+    c.put("http.listen", "127.0.0.1:0"); // several nodes in one JVM: no fixed HTTP port
     return c;
   }
 
