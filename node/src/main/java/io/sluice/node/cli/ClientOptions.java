@@ -1,7 +1,10 @@
 package io.sluice.node.cli;
 
+import io.sluice.client.Admin;
 import io.sluice.client.SluiceClient;
 import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Function;
 import picocli.CommandLine.Option;
 
 /** Options of every command that talks to a running cluster. Mixed into each such command. */
@@ -32,6 +35,16 @@ final class ClientOptions {
    */
   SluiceClient connectFor(long operationTimeoutMs) {
     return connect(Duration.ofMillis(Math.max(1, operationTimeoutMs / 2)));
+  }
+
+  /**
+   * Runs one admin operation on a client of its own and waits for it, bounded by
+   * {@code operationTimeoutMs}; failures surface as the SDK's exceptions (see {@link Await}).
+   */
+  <T> T admin(long operationTimeoutMs, String what, Function<Admin, CompletableFuture<T>> operation) {
+    try (SluiceClient sluice = connectFor(operationTimeoutMs)) {
+      return Await.get(operation.apply(sluice.admin()), operationTimeoutMs, what);
+    }
   }
 
   /** A client whose single RPC attempts are bounded by {@code requestTimeout}. */

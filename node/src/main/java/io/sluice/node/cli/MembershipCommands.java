@@ -31,8 +31,9 @@ final class MembershipCommands {
       description = {
         "Add a node to the cluster. Start it first: sluice server --id ID --raft-listen HOST:RAFTPORT"
             + " --listen HOST:PORT --data-dir DIR --join",
-        "It joins as a non-voting listener, receives the log (or a snapshot), and becomes a voter once"
-            + " it has caught up. Adding a voter again at the same address changes nothing."
+        "The leader sends it the log (or a snapshot) while it is outside the configuration (it does not"
+            + " vote), and makes it a voter once it has caught up. Adding a voter again at the same address"
+            + " changes nothing."
       })
   static final class AddNode implements Callable<Integer> {
     @Spec CommandSpec spec;
@@ -58,9 +59,7 @@ final class MembershipCommands {
       String id = node.substring(0, eq);
       String raftAddress = node.substring(eq + 1);
       ClusterInfo cluster;
-      try (SluiceClient sluice = client.connectFor(timeoutMs)) {
-        cluster = Await.get(sluice.admin().addNode(id, raftAddress), timeoutMs, "adding " + id);
-      }
+      cluster = client.admin(timeoutMs, "adding " + id, admin -> admin.addNode(id, raftAddress));
       PrintWriter out = spec.commandLine().getOut();
       String clientAddress = cluster.nodes().stream().filter(n -> n.id().equals(id)).map(NodeInfo::clientAddress)
           .filter(a -> !ClusterCommand.isBlank(a)).findFirst().orElse("not registered yet");
@@ -97,9 +96,7 @@ final class MembershipCommands {
     public Integer call() {
       Validate.positive(spec, "--timeout-ms", timeoutMs);
       ClusterInfo cluster;
-      try (SluiceClient sluice = client.connectFor(timeoutMs)) {
-        cluster = Await.get(sluice.admin().removeNode(id), timeoutMs, "removing " + id);
-      }
+      cluster = client.admin(timeoutMs, "removing " + id, admin -> admin.removeNode(id));
       PrintWriter out = spec.commandLine().getOut();
       out.printf("removed %s; voters now: %s%n", id, voters(cluster));
       out.printf("stop %s's process and delete its data directory before reusing the id%n", id);
@@ -130,9 +127,7 @@ final class MembershipCommands {
     public Integer call() {
       Validate.positive(spec, "--timeout-ms", timeoutMs);
       String leader;
-      try (SluiceClient sluice = client.connectFor(timeoutMs)) {
-        leader = Await.get(sluice.admin().transferLeader(id), timeoutMs, "transferring leadership to " + id);
-      }
+      leader = client.admin(timeoutMs, "transferring leadership to " + id, admin -> admin.transferLeader(id));
       spec.commandLine().getOut().printf("leader is now %s%n", leader);
       spec.commandLine().getOut().flush();
       return SluiceCli.EXIT_OK;

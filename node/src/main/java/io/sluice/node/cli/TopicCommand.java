@@ -1,7 +1,7 @@
 package io.sluice.node.cli;
 
+import io.sluice.client.Admin;
 import io.sluice.client.PartitionInfo;
-import io.sluice.client.SluiceClient;
 import io.sluice.client.TopicInfo;
 import java.io.PrintWriter;
 import java.time.Instant;
@@ -71,19 +71,11 @@ final class TopicCommand implements Callable<Integer> {
     public Integer call() {
       Validate.positive(spec, "--partitions", partitions);
       Validate.positive(spec, "--timeout-ms", timeout.ms);
-      try (SluiceClient sluice = client.connectFor(timeout.ms)) {
-        TopicInfo topic =
-            Await.get(
-                sluice.admin().createTopic(name, partitions, configs),
-                timeout.ms,
-                "creating topic '" + name + "'");
-        int count = topic.partitions().size();
-        spec.commandLine()
-            .getOut()
-            .printf(
-                "created topic %s with %d partition%s%n",
-                topic.name(), count, count == 1 ? "" : "s");
-      }
+      TopicInfo topic = client.admin(timeout.ms, "creating topic '" + name + "'",
+          admin -> admin.createTopic(name, partitions, configs));
+      int count = topic.partitions().size();
+      spec.commandLine().getOut()
+          .printf("created topic %s with %d partition%s%n", topic.name(), count, count == 1 ? "" : "s");
       return SluiceCli.EXIT_OK;
     }
   }
@@ -105,9 +97,7 @@ final class TopicCommand implements Callable<Integer> {
     public Integer call() {
       Validate.positive(spec, "--timeout-ms", timeout.ms);
       List<TopicInfo> topics;
-      try (SluiceClient sluice = client.connectFor(timeout.ms)) {
-        topics = Await.get(sluice.admin().listTopics(), timeout.ms, "listing topics");
-      }
+      topics = client.admin(timeout.ms, "listing topics", Admin::listTopics);
       PrintWriter out = spec.commandLine().getOut();
       if (json) {
         List<Object> list = new ArrayList<>();
@@ -149,11 +139,7 @@ final class TopicCommand implements Callable<Integer> {
     public Integer call() {
       Validate.positive(spec, "--timeout-ms", timeout.ms);
       TopicInfo topic;
-      try (SluiceClient sluice = client.connectFor(timeout.ms)) {
-        topic =
-            Await.get(
-                sluice.admin().describeTopic(name), timeout.ms, "describing topic '" + name + "'");
-      }
+      topic = client.admin(timeout.ms, "describing topic '" + name + "'", admin -> admin.describeTopic(name));
       PrintWriter out = spec.commandLine().getOut();
       if (json) {
         out.println(Json.write(toJson(topic)));
@@ -197,9 +183,7 @@ final class TopicCommand implements Callable<Integer> {
     @Override
     public Integer call() {
       Validate.positive(spec, "--timeout-ms", timeout.ms);
-      try (SluiceClient sluice = client.connectFor(timeout.ms)) {
-        Await.get(sluice.admin().deleteTopic(name), timeout.ms, "deleting topic '" + name + "'");
-      }
+      client.admin(timeout.ms, "deleting topic '" + name + "'", admin -> admin.deleteTopic(name));
       spec.commandLine().getOut().printf("deleted topic %s%n", name);
       return SluiceCli.EXIT_OK;
     }
@@ -260,10 +244,8 @@ final class TopicCommand implements Callable<Integer> {
         throw new ParameterException(spec.commandLine(), "nothing to change: give --config or --delete-config");
       }
       TopicInfo topic;
-      try (SluiceClient sluice = client.connectFor(timeout.ms)) {
-        topic = Await.get(sluice.admin().alterTopicConfig(name, set, reset), timeout.ms,
-            "altering topic '" + name + "'");
-      }
+      topic = client.admin(timeout.ms, "altering topic '" + name + "'",
+          admin -> admin.alterTopicConfig(name, set, reset));
       PrintWriter out = spec.commandLine().getOut();
       out.printf("altered topic %s%n", topic.name());
       topic.configs().forEach((key, value) -> out.printf("  %s=%s%n", key, value));
