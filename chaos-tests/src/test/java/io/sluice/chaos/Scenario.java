@@ -1,0 +1,41 @@
+package io.sluice.chaos;
+
+import java.util.List;
+import java.util.Map;
+import java.util.function.Supplier;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+
+/**
+ * A named chaos scenario: cluster size, the nemeses drawn from (by the seed), and how long faults
+ * run. {@link #CI} is the set `./mvnw verify` runs; {@code soak} is a combined run of any length.
+ */
+record Scenario(String name, int nodes, List<Supplier<Nemesis>> nemeses, int faultSeconds, long defaultSeed) {
+  static final int CI_FAULT_SECONDS = 60;
+
+  static final List<Scenario> CI = List.of(
+      new Scenario("partition-3", 3, List.of(Nemesis.Partition::new), CI_FAULT_SECONDS, 101),
+      new Scenario("kill-3", 3, List.of(Nemesis.Kill::new), CI_FAULT_SECONDS, 102),
+      new Scenario("pause-3", 3, List.of(Nemesis.Pause::new), CI_FAULT_SECONDS, 103),
+      new Scenario("membership-3", 3, List.of(Nemesis.Membership::new), CI_FAULT_SECONDS, 104),
+      new Scenario("clock-3", 3, List.of(Nemesis.ClockSkew::new), CI_FAULT_SECONDS, 105),
+      new Scenario("partition-5", 5, List.of(Nemesis.Partition::new), CI_FAULT_SECONDS, 106),
+      new Scenario("combined-5", 5, all(), CI_FAULT_SECONDS, 107));
+
+  static List<Supplier<Nemesis>> all() {
+    return List.of(Nemesis.Partition::new, Nemesis.Kill::new, Nemesis.Pause::new, Nemesis.Membership::new,
+        Nemesis.ClockSkew::new);
+  }
+
+  /** Every scenario by name: the CI ones plus soak-3 and soak-5 (every fault kind, 10 minutes by default). */
+  static Map<String, Scenario> byName() {
+    return Stream.concat(CI.stream(), Stream.of(
+            new Scenario("soak-3", 3, all(), 600, 201),
+            new Scenario("soak-5", 5, all(), 600, 202)))
+        .collect(Collectors.toMap(Scenario::name, s -> s, (a, b) -> a, java.util.LinkedHashMap::new));
+  }
+
+  boolean usesClock() {
+    return nemeses.stream().anyMatch(s -> s.get() instanceof Nemesis.ClockSkew);
+  }
+}
