@@ -8,8 +8,11 @@
 #   absent; the expected content is below and in README "Chaos suite"), starts dockerd in the
 #   background (log: /var/log/sluice-dockerd.log) and waits up to DOCKER_WAIT_S (default 60) seconds
 #   for `docker info`.
-# - The daemon runs with "iptables": false, so it adds no FORWARD rules: if the host's FORWARD
-#   policy is DROP, the chaos suite adds (and removes) an ACCEPT rule for its own bridge itself.
+# - The daemon runs with "iptables": false, so it adds no FORWARD rules. If the host's FORWARD
+#   policy is DROP (br_netfilter passes bridged traffic through it), traffic between the test
+#   clusters' containers is allowed with one rule for their bridges only (SluiceCluster names
+#   them slc…): iptables -I FORWARD 1 -i slc+ -o slc+ -j ACCEPT. Nothing else is opened.
+# The daemon configuration is the one in DEVELOPERS.md ("Docker for the chaos suite").
 #
 # Exit status 0 when `docker info` answers at the end, 1 otherwise (with the reason on stderr).
 set -euo pipefail
@@ -19,8 +22,19 @@ daemon_json='{"bip": "198.18.0.1/24", "default-address-pools": [{"base": "198.19
 
 say() { echo "ensure-docker: $*" >&2; }
 
+allow_test_bridges() {
+  # Only as root, only where FORWARD drops, and only once.
+  [[ "$(id -u)" == 0 ]] && command -v iptables >/dev/null 2>&1 || return 0
+  if iptables -S FORWARD 2>/dev/null | grep -qx -- '-P FORWARD DROP' \
+      && ! iptables -C FORWARD -i 'slc+' -o 'slc+' -j ACCEPT 2>/dev/null; then
+    say "the host's FORWARD policy is DROP: allowing traffic between test-cluster bridges (slc+)"
+    iptables -I FORWARD 1 -i 'slc+' -o 'slc+' -j ACCEPT
+  fi
+}
+
 if command -v docker >/dev/null 2>&1 && docker info >/dev/null 2>&1; then
   say "a Docker engine is already running; leaving it alone"
+  allow_test_bridges
   exit 0
 fi
 
@@ -60,6 +74,7 @@ fi
 
 for ((i = 0; i < wait_s; i++)); do
   if docker info >/dev/null 2>&1; then
+    allow_test_bridges
     say "Docker is ready ($(docker version --format '{{.Server.Version}}' 2>/dev/null || echo '?'))"
     exit 0
   fi

@@ -5,6 +5,9 @@
 #   deploy/docker/build-image.sh [ARCHIVE [TAG]]
 #     ARCHIVE  the distribution archive (default: dist/target/sluice-<version>.tar.gz)
 #     TAG      the node image (default: sluice:<version>)
+#   deploy/docker/build-image.sh --remove [TAG]
+#     removes the node image and the local base image (what the test modules do when they finish;
+#     nothing to do without a Docker engine or without the images)
 #   SLUICE_BASE_IMAGE  the local base image to make (default: sluice/jre:17-local)
 #   JAVA_HOME          the JDK to jlink from (default: the one `javac` belongs to)
 #
@@ -25,16 +28,36 @@ set -euo pipefail
 repo="$(cd "$(dirname "$0")/../.." && pwd)"
 say() { echo "build-image: $*" >&2; }
 die() { say "error: $*"; exit 1; }
+# Images of ours that a rebuild replaced (untagged, with our label).
+prune_replaced() { docker image prune -f --filter "label=io.sluice.inputs" >/dev/null 2>&1 || true; }
+
+
+# The project version: the <version> right after <artifactId>sluice-parent</artifactId>.
+version="$(sed -n '/<artifactId>sluice-parent<\/artifactId>/{n;s:.*<version>\(.*\)</version>.*:\1:p;}' "$repo/pom.xml")"
+base="${SLUICE_BASE_IMAGE:-sluice/jre:17-local}"
+
+if [[ "${1:-}" == "--remove" ]]; then
+  if [[ -n "${SLUICE_KEEP_IMAGE:-}" ]]; then
+    say "SLUICE_KEEP_IMAGE is set: keeping the images"
+    exit 0
+  fi
+  if command -v docker >/dev/null 2>&1 && docker info >/dev/null 2>&1; then
+    for image in "${2:-sluice:$version}" "$base"; do
+      if docker image inspect "$image" >/dev/null 2>&1; then
+        docker image rm "$image" >/dev/null && say "removed image $image"
+      fi
+    done
+    prune_replaced
+  fi
+  exit 0
+fi
 
 if ! command -v docker >/dev/null 2>&1 || ! docker info >/dev/null 2>&1; then
   die "no Docker engine answers. On Debian/Ubuntu run scripts/ensure-docker.sh (as root); elsewhere install Docker (https://docs.docker.com/engine/install/). To build and test without the chaos suite: -Dsluice.chaos.skip=true"
 fi
 
-# The project version: the <version> right after <artifactId>sluice-parent</artifactId>.
-version="$(sed -n '/<artifactId>sluice-parent<\/artifactId>/{n;s:.*<version>\(.*\)</version>.*:\1:p;}' "$repo/pom.xml")"
 archive="${1:-$repo/dist/target/sluice-$version.tar.gz}"
 tag="${2:-sluice:$version}"
-base="${SLUICE_BASE_IMAGE:-sluice/jre:17-local}"
 [[ -f "$archive" ]] || die "no archive at $archive; build it first: ./mvnw -B -DskipTests package"
 archive_name="$(basename "$archive")"
 [[ "$archive_name" =~ ^sluice-(.+)\.tar\.gz$ ]] || die "$archive_name is not named sluice-VERSION.tar.gz"
@@ -129,4 +152,5 @@ if ! out="$(DOCKER_BUILDKIT=0 docker build -q --build-arg "BASE_IMAGE=$base" \
   echo "$out" >&2
   die "docker build of $tag failed"
 fi
+prune_replaced
 say "image $tag built from $archive_name on $base"

@@ -14,7 +14,7 @@ import org.testcontainers.DockerClientFactory;
 
 /**
  * The chaos suite: each scenario of {@link Scenario#CI} with its fixed seed, or the one named by
- * {@code -Dsluice.chaos.scenario=NAME} (with {@code -Dsluice.chaos.seed=N} and
+ * {@code -Dsluice.chaos.scenario=NAME[,NAME…]} (with {@code -Dsluice.chaos.seed=N} and
  * {@code -Dsluice.chaos.fault.seconds=S} for a soak of any length). Needs Docker; without it the
  * suite fails and says how to get it ({@code -Dsluice.chaos.skip=true} skips it on purpose).
  */
@@ -35,11 +35,13 @@ class ChaosIT {
     if (name.isBlank() || name.equals("ci")) {
       chosen.addAll(Scenario.CI);
     } else {
-      Scenario s = Scenario.byName().get(name);
-      if (s == null) {
-        fail("no chaos scenario '" + name + "'; the scenarios are " + Scenario.byName().keySet());
+      for (String one : name.split(",")) {
+        Scenario s = Scenario.byName().get(one.trim());
+        if (s == null) {
+          fail("no chaos scenario '" + one + "'; the scenarios are " + Scenario.byName().keySet());
+        }
+        chosen.add(s);
       }
-      chosen.add(s);
     }
     String seedProp = System.getProperty("sluice.chaos.seed", "");
     String secondsProp = System.getProperty("sluice.chaos.fault.seconds", "");

@@ -188,9 +188,10 @@ interface Nemesis {
   }
 
   /**
-   * Clock skew through libfaketime in the image: each node's JVM runs with LD_PRELOAD and reads
-   * its offset from a host file (FAKETIME_TIMESTAMP_FILE), re-read every second. Skews some nodes'
-   * wall clocks by up to ±10 minutes (monotonic time is left alone, as Raft timers use it).
+   * Clock skew through libfaketime in the image: the nodes that run with it (LD_PRELOAD; those
+   * with a directory under {@code clockDir}) read their wall-clock offset from a host file
+   * (FAKETIME_TIMESTAMP_FILE, re-read every second). Moves their wall clocks by up to ±10 minutes;
+   * monotonic time is left alone (Raft timers use it). Heals by setting the offset back to +0.
    */
   final class ClockSkew implements Nemesis {
     static final int SKEW_S_MAX = 600;
@@ -202,8 +203,12 @@ interface Nemesis {
 
     @Override
     public Active start(Env env, Random random) {
-      List<SluiceClusterNode> all = env.cluster().nodes();
-      List<SluiceClusterNode> hit = pick(random, all, 1 + random.nextInt(all.size()));
+      List<SluiceClusterNode> skewable = env.cluster().nodes().stream()
+          .filter(n -> Files.isDirectory(env.clockDir().resolve(n.id()))).toList();
+      if (skewable.isEmpty()) {
+        throw new IllegalStateException("no node runs under libfaketime in this scenario");
+      }
+      List<SluiceClusterNode> hit = pick(random, skewable, 1 + random.nextInt(skewable.size()));
       StringBuilder what = new StringBuilder("skew");
       for (SluiceClusterNode n : hit) {
         int skew = random.nextInt(2 * SKEW_S_MAX + 1) - SKEW_S_MAX;

@@ -26,7 +26,8 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * The chaos workload through the SDK (interim, until the checker helper's reusable workload is
  * merged): producer processes {@code p0…} send unique values {@code pN-counter} to keyed and to
- * explicit partitions, each with a bounded number of sends in flight; one consumer process
+ * explicit partitions, each with a bounded number of sends in flight (the last producer without
+ * idempotence, the others with it); one consumer process
  * {@code c0} polls every partition from offset 0. Every operation goes into the history.
  *
  * <p>Outcomes: an acknowledged send is {@code ok} with its offset; a failure the SDK reports as
@@ -96,7 +97,11 @@ final class Workload {
   private void produce(int p, Semaphore slots) {
     String process = "p" + p;
     Random random = new Random(seed * 31 + p);
-    ProducerConfig config = ProducerConfig.builder().deliveryTimeout(Duration.ofSeconds(20)).build();
+    // The last producer is not idempotent: its sends whose outcome is unknown end as info (the SDK
+    // does not retry them), so the history also holds indeterminate writes.
+    boolean idempotent = p < producers - 1;
+    ProducerConfig config = ProducerConfig.builder().deliveryTimeout(Duration.ofSeconds(20))
+        .idempotence(idempotent).build();
     try (Producer producer = client.newProducer(config)) {
       for (long counter = 0; running.get(); counter++) {
         String value = process + "-" + counter;
