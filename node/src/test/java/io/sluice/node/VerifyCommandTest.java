@@ -38,8 +38,11 @@ class VerifyCommandTest {
   void aHealthyClusterChecksValidAndTheRunLeavesHistoryVerdictAndReport() throws Exception {
     try (TestCluster cluster = TestCluster.start(tmp.resolve("nodes"), 3, Map.of())) {
       Path out = tmp.resolve("out");
+      // --node-address as a harness with mapped ports would pass it (here: the same addresses).
       CliForTests.Result run = CliForTests.run("verify", "--bootstrap", cluster.bootstrap(), "--duration", "6s",
-          "--seed", "42", "--rate", "50", "--out", out.toString(), "--settle-timeout", "60s");
+          "--seed", "42", "--rate", "50", "--out", out.toString(), "--settle-timeout", "60s",
+          "--node-address", "n1=" + cluster.clientAddress("n1"), "--node-address", "n2=" + cluster.clientAddress("n2"),
+          "--node-address", "n3=" + cluster.clientAddress("n3"));
       assertEquals(0, run.exitCode(), run.toString());
       JsonNode verdict = verdict(run);
       assertTrue(verdict.get("valid").asBoolean(), run.out());
@@ -49,7 +52,8 @@ class VerifyCommandTest {
       assertTrue(verdict.get("stats").get("records_read").asLong() > ok(verdict, "send"), run.out());
       assertEquals(3, verdict.get("stats").get("nodes_final_read").size());
       assertTrue(run.err().contains("reproduce with: sluice verify --bootstrap " + cluster.bootstrap()
-          + " --duration 6s --partitions 3 --producers 2 --atomic-writers 1 --consumers 2 --rate 50 --seed 42"), run.err());
+          + " --duration 6s --partitions 3 --producers 2 --atomic-writers 1 --consumers 2 --rate 50 --seed 42"
+          + " --out " + out + " --node-address n1=" + cluster.clientAddress("n1")), run.err());
       for (String file : new String[] {"history.jsonl", "verdict.json", "report.html"}) {
         assertTrue(Files.size(out.resolve(file)) > 0, file);
       }

@@ -62,8 +62,8 @@ public final class Workload implements AutoCloseable {
   /**
    * Connects and creates the topic.
    *
-   * @throws IllegalStateException when the topic already exists (its records would be unexplained)
-   * @throws Exception when the cluster cannot be reached or refuses the topic
+   * @throws IllegalStateException when the topic already exists (its records would be unexplained),
+   *     or the cluster cannot be reached or refuses to create it (the message says which)
    */
   public void setUp() throws Exception {
     client = SluiceClient.builder().bootstrap(config.bootstrap()).requestTimeout(config.requestTimeout()).build();
@@ -72,11 +72,16 @@ public final class Workload implements AutoCloseable {
       client.admin().createTopic(config.topic(), config.partitions())
           .get(config.settleTimeout().toMillis(), TimeUnit.MILLISECONDS);
     } catch (ExecutionException e) {
-      if (Outcomes.unwrap(e) instanceof TopicExistsException) {
+      Throwable cause = Outcomes.unwrap(e);
+      if (cause instanceof TopicExistsException) {
         throw new IllegalStateException("topic " + config.topic() + " already exists: the workload needs a fresh"
             + " topic, since records it did not write would be reported as phantom reads");
       }
-      throw e;
+      throw new IllegalStateException("cannot create topic " + config.topic() + " through " + config.bootstrap()
+          + ": " + cause.getMessage(), cause);
+    } catch (java.util.concurrent.TimeoutException e) {
+      throw new IllegalStateException("cannot create topic " + config.topic() + ": no answer from "
+          + config.bootstrap() + " within " + config.settleTimeout().toMillis() + " ms", e);
     }
     LOG.info("workload: seed={} topic={} partitions={} producers={} atomicWriters={} consumers={}",
         config.seed(), config.topic(), config.partitions(), config.producers(), config.atomicWriters(),
