@@ -18,9 +18,9 @@ public final class HtmlReport {
 
   private static final int WIDTH = 960;
   private static final int PLOT_HEIGHT = 220;
-  private static final int LEFT = 60;
+  private static final int LEFT = 110;
   private static final int RIGHT = 20;
-  private static final int TOP = 16;
+  private static final int TOP = 24;
   private static final int BOTTOM = 30;
   private static final String[] FAULT_COLOURS = {"#e8a33d", "#c0504d", "#8064a2", "#4bacc6", "#9bbb59", "#f79646"};
 
@@ -86,9 +86,9 @@ public final class HtmlReport {
       int y = TOP + i * lane;
       html.append(String.format(Locale.ROOT,
           "<rect x=\"%.1f\" y=\"%d\" width=\"%.1f\" height=\"%d\" fill=\"%s\"><title>%s</title></rect>",
-          x0, y + 2, x1 - x0, lane - 4, colour(fault.fault()), escape(faultLabel(fault))));
+          x0, y + 2, x1 - x0, lane - 4, colour(timeline, fault.fault()), escape(faultLabel(fault))));
       html.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"%d\" text-anchor=\"end\">%s</text>\n",
-          LEFT - 4, y + lane - 5, escape(fault.id())));
+          LEFT - 4, y + lane - 5, escape(fault.id() + " " + fault.fault())));
     }
     timeAxis(html, timeline, height - BOTTOM);
     html.append("</svg>\n<table><tr><th>id</th><th>fault</th><th>start s</th><th>end s</th><th>description</th></tr>\n");
@@ -142,7 +142,7 @@ public final class HtmlReport {
       double x1 = Math.max(x0 + 2, x(timeline, fault.endNs()));
       html.append(String.format(Locale.ROOT,
           "<rect x=\"%.1f\" y=\"%d\" width=\"%.1f\" height=\"%d\" fill=\"%s\" fill-opacity=\"0.18\"><title>%s</title></rect>\n",
-          x0, TOP, x1 - x0, PLOT_HEIGHT, colour(fault.fault()), escape(faultLabel(fault))));
+          x0, TOP, x1 - x0, PLOT_HEIGHT, colour(timeline, fault.fault()), escape(faultLabel(fault))));
     }
     for (int tick = 0; tick <= 4; tick++) {
       double value = max * tick / 4;
@@ -172,7 +172,7 @@ public final class HtmlReport {
       }
       html.append(String.format(Locale.ROOT,
           "<rect x=\"%d\" y=\"%d\" width=\"10\" height=\"10\" fill=\"%s\"/><text x=\"%d\" y=\"%d\">%s</text>\n",
-          legendX, TOP + 2, s.colour(), legendX + 14, TOP + 11, escape(s.name())));
+          legendX, TOP - 18, s.colour(), legendX + 14, TOP - 9, escape(s.name())));
       legendX += 30 + 7 * s.name().length();
     }
     timeAxis(html, timeline, TOP + PLOT_HEIGHT);
@@ -246,8 +246,15 @@ public final class HtmlReport {
     return LEFT + (WIDTH - LEFT - RIGHT) * Math.min(1.0, Math.max(0.0, (double) timeNs / timeline.endNs));
   }
 
-  private static String colour(String fault) {
-    return FAULT_COLOURS[Math.floorMod(fault.hashCode(), FAULT_COLOURS.length)];
+  /** A colour per fault kind, in order of first appearance, so that kinds are told apart. */
+  private static String colour(Timeline timeline, String fault) {
+    java.util.List<String> seen = new java.util.ArrayList<>();
+    for (Timeline.FaultInterval interval : timeline.faults) {
+      if (!seen.contains(interval.fault())) {
+        seen.add(interval.fault());
+      }
+    }
+    return FAULT_COLOURS[Math.max(0, seen.indexOf(fault)) % FAULT_COLOURS.length];
   }
 
   private static String seconds(long ns) {
