@@ -54,13 +54,14 @@ class ChaosIT {
       System.out.println("chaos: scenario " + s.name() + " seed " + seed + "; reproduce with: " + reproduce);
       ChaosRunner.Result r;
       try {
-        r = ChaosRunner.run(s, seed, seconds, out);
+        r = ChaosRunner.run(s, seed, seconds, out, reproduce);
       } catch (Throwable t) {
         throw new AssertionError("chaos scenario " + s.name() + " seed " + seed + " could not run: " + t
             + "\nreproduce with: " + reproduce, t);
       }
-      assertTrue(r.verdict().valid(), () -> "chaos scenario " + s.name() + " seed " + seed + " found anomalies: "
-          + r.verdict().toJson() + "\nhistory and node logs: " + r.dir() + "\nreproduce with: " + reproduce);
+      assertTrue(r.verdict().valid(), () -> "chaos scenario " + s.name() + " seed " + seed + " is not valid: "
+          + r.verdict().toJson() + "\nhistory, verdict, report.html and node logs: " + r.dir()
+          + "\nreproduce with: " + reproduce);
     }));
   }
 }

@@ -1,10 +1,15 @@
 package io.sluice.chaos;
 
+import io.sluice.chaos.checker.Checker;
+import io.sluice.chaos.checker.CheckerOptions;
+import io.sluice.chaos.checker.Verdict;
+import io.sluice.chaos.history.History;
 import io.sluice.chaos.history.HistoryReader;
 import io.sluice.chaos.history.HistoryWriter;
-import io.sluice.client.Consumer;
+import io.sluice.chaos.report.RunReport;
+import io.sluice.chaos.workload.Workload;
+import io.sluice.chaos.workload.WorkloadConfig;
 import io.sluice.client.SluiceClient;
-import io.sluice.client.TopicPartition;
 import io.sluice.testcontainers.SluiceCluster;
 import io.sluice.testcontainers.SluiceClusterNode;
 import java.io.IOException;
@@ -12,33 +17,36 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
-import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Runs one scenario with one seed: a cluster in containers, the workload, a fault schedule drawn
- * from the seed for {@code faultSeconds}, the heal, final reads from every node, the checks. Writes
- * {@code history.jsonl}, {@code verdict.json}, {@code faults.txt} and each node's log under
+ * Runs one scenario with one seed: a cluster in containers, the chaos workload (module
+ * chaos-workload), a fault schedule drawn from the seed for {@code faultSeconds}, the heal, final
+ * reads from every node, the checker (module chaos-checker). Writes {@code history.jsonl},
+ * {@code verdict.json}, {@code report.html}, {@code faults.txt} and each node's log under
  * {@code <out>/<scenario>-<seed>/}. Single-threaded (the workload has its own threads).
  */
 final class ChaosRunner {
   static final int PARTITIONS = 4;
   /** The node that runs under libfaketime in scenarios with clock skew. */
   static final String CLOCK_NODE = "n1";
-  private static final int PRODUCERS = 3;
   private static final int FAULT_S_MIN = 4;
   private static final int FAULT_S_MAX = 10;
   private static final int CALM_S_MIN = 2;
   private static final int CALM_S_MAX = 6;
+  private static final int FAULTS_MAX = 1000;
+  /** Writes go on this long after the heal, so that the checker sees the cluster recover. */
   private static final Duration AFTER_HEAL = Duration.ofSeconds(10);
+  /** Liveness: after the last heal a write must be acknowledged within this (a loaded 2-core machine). */
+  static final Duration RECOVERY_TIME_MAX = Duration.ofSeconds(60);
 
-  record Result(Path dir, InterimChecker.Verdict verdict, String summary) {}
+  record Result(Path dir, Verdict verdict) {}
 
-  static Result run(Scenario scenario, long seed, int faultSeconds, Path outRoot) throws Exception {
+  static Result run(Scenario scenario, long seed, int faultSeconds, Path outRoot, String reproduce) throws Exception {
     Path dir = outRoot.resolve(scenario.name() + "-" + seed);
     deleteQuietly(dir); // a rerun of the same seed replaces the earlier run's files
     Files.createDirectories(dir);
@@ -63,59 +71,28 @@ final class ChaosRunner {
           .startupTimeout(Duration.ofMinutes(5));
     }
     long startNs = System.nanoTime();
-    HistoryWriter history = HistoryWriter.create(dir.resolve("history.jsonl"));
+    Path historyFile = dir.resolve(RunReport.HISTORY_FILE);
     SluiceCluster cluster = builder.dataRoot(Files.createTempDirectory("sluice-chaos-")).build();
-    InterimChecker.Verdict verdict;
-    try {
+    try (HistoryWriter history = HistoryWriter.create(historyFile)) {
       cluster.start();
       log(faults, "cluster up in " + secondsSince(startNs) + " s: " + cluster.bootstrap());
-      try (SluiceClient client = SluiceClient.builder().bootstrap(cluster.bootstrap())
-          .requestTimeout(Duration.ofSeconds(5)).build()) {
-        client.admin().createTopic(Workload.TOPIC, PARTITIONS, Map.of()).get(60, TimeUnit.SECONDS);
-        Workload workload = new Workload(client, history, PARTITIONS, PRODUCERS, seed);
+      Map<String, String> addresses = new LinkedHashMap<>();
+      cluster.nodes().forEach(n -> addresses.put(n.id(), n.clientAddress()));
+      WorkloadConfig config = WorkloadConfig.builder(cluster.bootstrap()).partitions(PARTITIONS).producers(3)
+          .atomicWriters(1).consumers(2).seed(seed).nodeAddresses(addresses).build();
+      try (Workload workload = new Workload(config, history);
+           SluiceClient admin = SluiceClient.builder().bootstrap(cluster.bootstrap())
+               .requestTimeout(Duration.ofSeconds(5)).build()) {
+        workload.setUp();
         workload.start();
-        Nemesis.Env env = new Nemesis.Env(cluster, client, clockDir);
-        List<Nemesis> nemeses = scenario.nemeses().stream().map(s -> s.get()).toList();
-        long faultEnd = System.nanoTime() + TimeUnit.SECONDS.toNanos(faultSeconds);
-        int n = 0;
-        sleepS(3);
-        while (System.nanoTime() < faultEnd && n < 1000) {
-          Nemesis nemesis = nemeses.get(random.nextInt(nemeses.size()));
-          String id = "f" + (++n);
-          int holdS = FAULT_S_MIN + random.nextInt(FAULT_S_MAX - FAULT_S_MIN + 1);
-          Nemesis.Active active = nemesis.start(env, random);
-          history.nemesisStart(id, nemesis.kind(), active.description(), active.nodes());
-          log(faults, id + " start " + nemesis.kind() + ": " + active.description() + " (for " + holdS + " s)");
-          sleepS(holdS);
-          active.heal().run();
-          history.nemesisEnd(id, nemesis.kind(), active.healDescription(), active.nodes());
-          log(faults, id + " end: " + active.healDescription());
-          cluster.awaitReady(Duration.ofMinutes(2));
-          sleepS(CALM_S_MIN + random.nextInt(CALM_S_MAX - CALM_S_MIN + 1));
-        }
-        long healNs = history.nowNs();
-        log(faults, "faults over; " + workload.acked() + " sends acknowledged so far");
+        runFaults(scenario, faultSeconds, random, new Nemesis.Env(cluster, admin, clockDir), history, faults);
+        cluster.awaitReady(Duration.ofMinutes(2));
         Thread.sleep(AFTER_HEAL.toMillis());
-        workload.stop(Duration.ofSeconds(60));
-        Map<Integer, Long> ends = new HashMap<>();
-        try (Consumer c = client.newConsumer()) {
-          List<TopicPartition> tps = new ArrayList<>();
-          for (int p = 0; p < PARTITIONS; p++) {
-            tps.add(new TopicPartition(Workload.TOPIC, p));
-          }
-          c.endOffsets(tps).forEach((tp, end) -> ends.put(tp.partition(), end));
-        }
-        FinalReads.readAll(history, cluster.nodes(), PARTITIONS, ends);
-        history.close();
-        verdict = InterimChecker.check(HistoryReader.read(dir.resolve("history.jsonl")), healNs);
-        log(faults, "checked in " + secondsSince(startNs) + " s total: " + verdict.toJson());
+        long left = workload.stop();
+        log(faults, "workload stopped (" + left + " operations left outstanding); final reads");
+        workload.finalReads();
       }
     } finally {
-      try {
-        history.close();
-      } catch (IOException ignored) {
-        // already closed
-      }
       for (SluiceClusterNode node : cluster.nodes()) {
         try {
           Files.writeString(dir.resolve(node.id() + ".log"), node.logs());
@@ -124,12 +101,43 @@ final class ChaosRunner {
         }
       }
       cluster.close();
-      Path data = cluster.dataRoot();
-      deleteQuietly(data);
+      deleteQuietly(cluster.dataRoot());
       Files.writeString(dir.resolve("faults.txt"), faults);
     }
-    Files.writeString(dir.resolve("verdict.json"), verdict.toJson() + "\n");
-    return new Result(dir, verdict, faults.toString());
+    History history = HistoryReader.read(historyFile);
+    Verdict verdict = new Checker(CheckerOptions.defaults().withRecoveryTimeMax(RECOVERY_TIME_MAX)).check(history);
+    Map<String, String> facts = new LinkedHashMap<>();
+    facts.put("scenario", scenario.name() + " (" + scenario.nodes() + " nodes)");
+    facts.put("seed", Long.toString(seed));
+    facts.put("faults", faultSeconds + " s of " + scenario.kinds());
+    facts.put("reproduce", reproduce);
+    RunReport.write(dir, "chaos " + scenario.name() + " seed " + seed, facts, historyFile, history, verdict);
+    log(faults, "checked in " + secondsSince(startNs) + " s total: valid=" + verdict.valid() + " stats="
+        + verdict.stats());
+    Files.writeString(dir.resolve("faults.txt"), faults);
+    return new Result(dir, verdict);
+  }
+
+  private static void runFaults(Scenario scenario, int faultSeconds, Random random, Nemesis.Env env,
+      HistoryWriter history, StringBuilder faults) throws InterruptedException {
+    List<Nemesis> nemeses = scenario.nemeses().stream().map(s -> s.get()).toList();
+    long faultEnd = System.nanoTime() + TimeUnit.SECONDS.toNanos(faultSeconds);
+    Thread.sleep(3000); // the workload gets going first
+    for (int n = 1; System.nanoTime() < faultEnd && n <= FAULTS_MAX; n++) {
+      Nemesis nemesis = nemeses.get(random.nextInt(nemeses.size()));
+      String id = "f" + n;
+      int holdS = FAULT_S_MIN + random.nextInt(FAULT_S_MAX - FAULT_S_MIN + 1);
+      Nemesis.Active active = nemesis.start(env, random);
+      history.nemesisStart(id, nemesis.kind(), active.description(), active.nodes());
+      log(faults, id + " start " + nemesis.kind() + ": " + active.description() + " (for " + holdS + " s)");
+      Thread.sleep(holdS * 1000L);
+      active.heal().run();
+      history.nemesisEnd(id, nemesis.kind(), active.healDescription(), active.nodes());
+      log(faults, id + " end: " + active.healDescription());
+      env.cluster().awaitReady(Duration.ofMinutes(2));
+      Thread.sleep((CALM_S_MIN + random.nextInt(CALM_S_MAX - CALM_S_MIN + 1)) * 1000L);
+    }
+    log(faults, "faults over");
   }
 
   private static void deleteQuietly(Path root) {
@@ -139,7 +147,7 @@ final class ChaosRunner {
     try (var paths = Files.walk(root)) {
       paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
     } catch (IOException ignored) {
-      // best effort: a temp directory
+      // best effort: a temp directory or an earlier run's output
     }
   }
 
@@ -151,9 +159,5 @@ final class ChaosRunner {
     String l = Instant.now() + " " + line;
     faults.append(l).append('\n');
     System.out.println("chaos: " + l);
-  }
-
-  private static void sleepS(int s) throws InterruptedException {
-    Thread.sleep(s * 1000L);
   }
 }

@@ -35,6 +35,11 @@ record Scenario(String name, int nodes, List<Supplier<Nemesis>> nemeses, int fau
         .collect(Collectors.toMap(Scenario::name, s -> s, (a, b) -> a, java.util.LinkedHashMap::new));
   }
 
+  /** The fault kinds drawn from, e.g. "partition, kill". */
+  String kinds() {
+    return String.join(", ", nemeses.stream().map(n -> n.get().kind()).toList());
+  }
+
   boolean usesClock() {
     return nemeses.stream().anyMatch(s -> s.get() instanceof Nemesis.ClockSkew);
   }
