@@ -96,8 +96,12 @@ else
   "$JAVA_HOME/bin/jlink" --add-modules "$modules" --strip-debug --no-header-files --no-man-pages \
     --output "$root/opt/jre"
 
-  (cd "$work" && apt-get download busybox-static libfaketime >/dev/null 2>&1) \
-    || die "apt-get download busybox-static libfaketime failed (needs Debian/Ubuntu package sources)"
+  # A fresh machine may have no package lists yet: update them once (as root) and retry.
+  if ! (cd "$work" && apt-get download busybox-static libfaketime >/dev/null 2>&1); then
+    [[ "$(id -u)" == 0 ]] && apt-get update -q >/dev/null 2>&1 || true
+    (cd "$work" && apt-get download busybox-static libfaketime >/dev/null 2>&1) \
+      || die "apt-get download busybox-static libfaketime failed (needs Debian/Ubuntu package sources; try apt-get update)"
+  fi
   dpkg-deb -x "$work"/busybox-static_*.deb "$work/bb"
   dpkg-deb -x "$work"/libfaketime_*.deb "$work/ft"
   cp "$work/bb/bin/busybox" "$root/bin/busybox"
