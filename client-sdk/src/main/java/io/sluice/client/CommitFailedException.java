@@ -1,0 +1,23 @@
+package io.sluice.client;
+
+import io.grpc.Status;
+
+/**
+ * A consumer group refused an offset commit, or an atomic write carrying one: the member is no
+ * longer part of the group ({@link #reason()} UNKNOWN_MEMBER_ID) or its generation is no longer
+ * the group's current one because a rebalance happened since (ILLEGAL_GENERATION). Nothing was
+ * written, neither the offsets nor the records sent with them ({@link #writeOutcome()}
+ * NOT_WRITTEN). Not retriable as is: the member must rejoin the group, and re-process from the
+ * group's committed offsets what it had not committed. Thread-safe.
+ */
+public class CommitFailedException extends SluiceException {
+  private static final long serialVersionUID = 1L;
+
+  /**
+   * @param code   FAILED_PRECONDITION when the server answered
+   * @param reason "ILLEGAL_GENERATION" or "UNKNOWN_MEMBER_ID"
+   */
+  public CommitFailedException(String message, Status.Code code, String reason, Throwable cause) {
+    super(message, code, reason, WriteOutcome.NOT_WRITTEN, false, cause);
+  }
+}
