@@ -1,5 +1,6 @@
 package io.sluice.client;
 
+import io.sluice.protocol.CompressionType;
 import java.time.Duration;
 import java.util.Objects;
 
@@ -26,6 +27,8 @@ public final class ProducerConfig {
   public static final Duration DEFAULT_MAX_BLOCK = Duration.ofSeconds(60);
   public static final PartitionerKind DEFAULT_PARTITIONER = PartitionerKind.DEFAULT;
   public static final boolean DEFAULT_IDEMPOTENCE = true;
+  /** Default of {@link Builder#compression(CompressionType)}: none. */
+  public static final CompressionType DEFAULT_COMPRESSION = CompressionType.NONE;
 
   private final Duration linger;
   private final int batchSizeBytesMax;
@@ -37,6 +40,7 @@ public final class ProducerConfig {
   private final Duration maxBlock;
   private final PartitionerKind partitioner;
   private final boolean idempotence;
+  private final CompressionType compression;
 
   private ProducerConfig(Builder b) {
     this.linger = b.linger;
@@ -49,6 +53,7 @@ public final class ProducerConfig {
     this.maxBlock = b.maxBlock;
     this.partitioner = b.partitioner;
     this.idempotence = b.idempotence;
+    this.compression = b.compression;
   }
 
   /** A builder with every setting at its default. */
@@ -121,13 +126,19 @@ public final class ProducerConfig {
     return idempotence;
   }
 
+  /** How each batch's records are compressed. Default none. See {@link Builder#compression(CompressionType)}. */
+  public CompressionType compression() {
+    return compression;
+  }
+
   @Override
   public String toString() {
     return "ProducerConfig{linger=" + linger + ", batchSizeBytesMax=" + batchSizeBytesMax
         + ", deliveryTimeout=" + deliveryTimeout + ", retryBackoff=" + retryBackoff
         + ", maxInFlightRequests=" + maxInFlightRequests + ", maxInFlightBatches=" + maxInFlightBatches
         + ", bufferBytesMax=" + bufferBytesMax
-        + ", maxBlock=" + maxBlock + ", partitioner=" + partitioner + ", idempotence=" + idempotence + "}";
+        + ", maxBlock=" + maxBlock + ", partitioner=" + partitioner + ", idempotence=" + idempotence
+        + ", compression=" + compression + "}";
   }
 
   /** Builds a {@link ProducerConfig}. Not thread-safe. Setters reject out-of-range values. */
@@ -142,8 +153,22 @@ public final class ProducerConfig {
     private Duration maxBlock = DEFAULT_MAX_BLOCK;
     private PartitionerKind partitioner = DEFAULT_PARTITIONER;
     private boolean idempotence = DEFAULT_IDEMPOTENCE;
+    private CompressionType compression = DEFAULT_COMPRESSION;
 
     private Builder() {}
+
+    /**
+     * Compression of each batch's records: {@link CompressionType#NONE} (the default),
+     * {@link CompressionType#LZ4} (fast) or {@link CompressionType#ZSTD} (smaller). The batch is
+     * compressed once when it is sealed for sending, stored and replicated compressed, and
+     * decompressed by consumers transparently; a batch that would not shrink is sent
+     * uncompressed. {@link #batchSizeBytesMax(int)} still counts uncompressed bytes. The leader
+     * decompresses each batch once to check its records before it enters the log.
+     */
+    public Builder compression(CompressionType compression) {
+      this.compression = Objects.requireNonNull(compression, "compression");
+      return this;
+    }
 
     /** How long a batch waits for more records; zero or more. Default 5 ms. */
     public Builder linger(Duration linger) {
