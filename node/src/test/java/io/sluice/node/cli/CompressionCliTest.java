@@ -94,6 +94,7 @@ class CompressionCliTest {
 
     // Stored as sent: compressed batches, lz4 ones then zstd ones, far smaller than the text.
     List<CompressionType> codecs = new ArrayList<>();
+    Map<CompressionType, Long> bytesByCodec = new java.util.EnumMap<>(CompressionType.class);
     long storedBytes = 0;
     long offset = 0;
     while (true) {
@@ -107,9 +108,11 @@ class CompressionCliTest {
           codecs.add(t);
         }
         storedBytes += b.length;
+        bytesByCodec.merge(t, (long) b.length, Long::sum);
         offset = RecordBatch.lastOffset(ByteBuffer.wrap(b)) + 1;
       }
     }
+    System.out.println("500 lines, " + stdin.length + " bytes of input per run; stored batch bytes: " + bytesByCodec);
     assertEquals(List.of(CompressionType.LZ4, CompressionType.ZSTD), codecs);
     assertEquals(1000, offset);
     assertTrue(storedBytes < 2L * stdin.length / 3, storedBytes + " bytes stored for 2 x " + stdin.length);
