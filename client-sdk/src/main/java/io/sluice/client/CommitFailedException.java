@@ -14,6 +14,8 @@ public class CommitFailedException extends SluiceException {
   private static final long serialVersionUID = 1L;
 
   /**
+   * @param message what was fenced and what to do
+   * @param cause underlying cause, or null
    * @param code   FAILED_PRECONDITION when the server answered
    * @param reason "ILLEGAL_GENERATION" or "UNKNOWN_MEMBER_ID"
    */

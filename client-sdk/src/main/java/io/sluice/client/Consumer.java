@@ -22,32 +22,57 @@ public interface Consumer extends AutoCloseable {
   /**
    * Replaces the assignment with {@code partitions}. A partition already assigned keeps its
    * position; a new one starts at offset 0.
+   *
+   * @param partitions the partitions to read; replaces the previous assignment
    */
   void assign(Collection<TopicPartition> partitions);
 
-  /** Every partition of {@code topic}. @throws UnknownTopicException when it does not exist */
+  /**
+   * Every partition of {@code topic}. @throws UnknownTopicException when it does not exist
+   *
+   * @param topic topic name
+   * @return every partition of {@code topic}
+   */
   List<TopicPartition> partitionsFor(String topic);
 
   /**
    * Sets the next offset to read from an assigned partition.
    *
+   * @param tp an assigned partition
+   * @param offset the next offset to read, zero or more
    * @throws IllegalStateException    when {@code tp} is not assigned
    * @throws IllegalArgumentException when {@code offset} is negative
    */
   void seek(TopicPartition tp, long offset);
 
-  /** Moves each partition to its log start offset (the first offset still stored). */
+  /**
+   * Moves each partition to its log start offset (the first offset still stored).
+   *
+   * @param tps assigned partitions
+   */
   void seekToBeginning(Collection<TopicPartition> tps);
 
-  /** Moves each partition to its end offset (the offset the next record will get). */
+  /**
+   * Moves each partition to its end offset (the offset the next record will get).
+   *
+   * @param tps assigned partitions
+   */
   void seekToEnd(Collection<TopicPartition> tps);
 
-  /** Next offset to be read from an assigned partition. @throws IllegalStateException if not assigned */
+  /**
+   * Next offset to be read from an assigned partition. @throws IllegalStateException if not assigned
+   *
+   * @param tp an assigned partition
+   * @return next offset to be read from an assigned partition
+   */
   long position(TopicPartition tp);
 
   /**
    * End offset (the offset the next record will get) of each partition, read linearizably: it
    * includes every record acknowledged before this call, whichever node answers.
+   *
+   * @param tps the partitions
+   * @return end offset (the offset the next record will get) of each partition, read linearizably: it includes every record acknowledged before this call, whichever node answers
    */
   Map<TopicPartition, Long> endOffsets(Collection<TopicPartition> tps);
 
@@ -60,10 +85,12 @@ public interface Consumer extends AutoCloseable {
    * answered (retriable failures are retried on other nodes until then). The call may overrun
    * {@code timeout} by up to the client's requestTimeout when a node stops answering mid-call.
    *
+   * @param timeout longest to wait for records; zero or more
    * @throws CorruptRecordException   when a batch fails its CRC (the position stays before it)
    * @throws OffsetOutOfRangeException when a position is below its partition's log start offset
    * @throws UnknownTopicException    when an assigned topic does not exist
    * @throws IllegalStateException    when no partition is assigned or the consumer is closed
+   * @return the records fetched, per partition in offset order; empty when none arrived in time
    */
   List<ConsumerRecord> poll(Duration timeout);
 

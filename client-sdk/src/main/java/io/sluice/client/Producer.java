@@ -70,6 +70,8 @@ public interface Producer extends AutoCloseable {
    * {@link IndeterminateException}, or another {@link SluiceException}; it completes within
    * {@link ProducerConfig#deliveryTimeout()} of this call.
    *
+   * @param record the record
+   * @return the record's metadata (partition, offset) once acknowledged
    * @throws IllegalStateException when the producer is closed
    * @throws NullPointerException  when {@code record} is null
    */
@@ -98,6 +100,7 @@ public interface Producer extends AutoCloseable {
    * @throws IllegalStateException    when the producer is closed
    * @throws NullPointerException     when {@code records} or one of them is null
    * @throws IllegalArgumentException when {@code records} is empty
+   * @return each record's metadata, in the order of {@code records}, once the write is acknowledged
    */
   default CompletableFuture<List<RecordMetadata>> sendAtomically(List<ProducerRecord> records) {
     return sendAtomically(records, Map.of(), null);
@@ -121,6 +124,8 @@ public interface Producer extends AutoCloseable {
    *                + 1), not negative; may be empty (the write is then fenced by {@code group} only)
    * @param group   the committing member, from the group consumer; null only when {@code offsets}
    *                is empty
+   *
+   * @return each record's metadata, in the order of {@code records}, once the write is acknowledged
    */
   CompletableFuture<List<RecordMetadata>> sendAtomically(List<ProducerRecord> records,
       Map<TopicPartition, Long> offsets, ConsumerGroupMetadata group);
@@ -136,6 +141,8 @@ public interface Producer extends AutoCloseable {
    * Stops accepting records, flushes within {@code timeout}, then fails what is left: records
    * never sent with {@link TimeoutException} (NOT_WRITTEN), records in flight with
    * {@link IndeterminateException}. Idempotent.
+   *
+   * @param timeout longest to wait for records in flight; zero or more
    */
   void close(Duration timeout);
 

@@ -55,7 +55,8 @@ public final class ProducerImpl implements Producer {
     this.memory = new BufferMemory(config.bufferBytesMax());
     this.partitionCounts = new PartitionCounts(admin);
     this.accumulator = new RecordAccumulator(new Partitioner(config.partitioner()), config.batchSizeBytesMax(),
-        config.linger().toNanos(), config.idempotence(), config.maxInFlightBatches());
+        config.linger().toNanos(), config.idempotence(), config.maxInFlightBatches(),
+        config.compression());
     this.sender = new Sender(ctx, accumulator, memory, partitionCounts, config.maxInFlightRequests(),
         config.retryBackoff(), config.deliveryTimeout(), config.idempotence());
     this.senderThread = new Thread(sender, "sluice-producer-sender-" + IDS.incrementAndGet());

@@ -6,6 +6,7 @@ import io.sluice.client.RecordMetadata;
 import io.sluice.client.SluiceException;
 import io.sluice.client.TopicPartition;
 import io.sluice.client.WriteOutcome;
+import io.sluice.protocol.CompressionType;
 import io.sluice.protocol.Header;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -66,7 +67,7 @@ final class RecordAccumulator {
    * What the sender should do now.
    *
    * @param toSend    batches for one request, already marked in flight
-   * @param expired   batches past their delivery deadline, already marked finished
+   * @param expired   batches past their delivery deadline, or that could not be encoded, already marked finished
    * @param waitNanos how long the sender may sleep if it sends nothing
    * @param hasQueued whether batches remain queued (waiting for linger, retry, leader, a slot)
    * @param needsProducerId whether a ready batch waits for a producer id (idempotence only)
@@ -93,6 +94,7 @@ final class RecordAccumulator {
   private final long lingerNanos;
   private final boolean idempotent;
   private final int maxInFlightBatches;
+  private final CompressionType compression;
   private long nextOrder;
   /** What new batches are sealed with; null until a producer id is set, and after it is dropped. */
   private ProducerIdentity producer;
@@ -112,7 +114,8 @@ final class RecordAccumulator {
    *                           without idempotence
    */
   RecordAccumulator(Partitioner partitioner, int batchSizeBytesMax, long lingerNanos, boolean idempotent,
-      int maxInFlightBatches) {
+      int maxInFlightBatches, CompressionType compression) {
+    this.compression = compression;
     this.partitioner = partitioner;
     this.batchSizeBytesMax = batchSizeBytesMax;
     this.lingerNanos = lingerNanos;
@@ -122,7 +125,7 @@ final class RecordAccumulator {
 
   /** A new, empty batch for {@code tp}, next in creation order. Call with the lock held. */
   private ProducerBatch newBatch(TopicPartition tp) {
-    return new ProducerBatch(tp, System.nanoTime(), nextOrder++);
+    return new ProducerBatch(tp, System.nanoTime(), nextOrder++, compression);
   }
 
   /**
@@ -311,7 +314,11 @@ final class RecordAccumulator {
           if (membersReadyIn < 0) {
             continue; // a member waits behind another batch of its partition
           }
-          if (!sealAll(candidate.batches())) {
+          Boolean sealed = sealOrFail(candidate.batches(), expired);
+          if (sealed == null) {
+            continue; // could not be encoded: failed
+          }
+          if (!sealed) {
             needsProducerId = true;
             continue;
           }
@@ -326,14 +333,20 @@ final class RecordAccumulator {
         }
         close(head); // ready: it takes no more records
         boolean alone = head.sendAlone || (!toSend.isEmpty() && toSend.get(0).sendAlone);
-        // sizeBytes() is exact before sealing too: the producer fields have a fixed size.
+        // sizeBytes() before sealing is exact, or an upper bound when compressing.
         if (!toSend.isEmpty() && (alone || bytes + head.sizeBytes() > REQUEST_BYTES_MAX)) {
           wait = 0; // ready, but for the next request
           continue;
         }
-        if (!head.sealed() && !seal(head)) {
-          needsProducerId = true; // this id has no sequences left for the partition
-          continue;
+        if (!head.sealed()) {
+          Boolean sealed = sealOrFail(List.of(head), expired);
+          if (sealed == null) {
+            continue; // could not be encoded: failed
+          }
+          if (!sealed) {
+            needsProducerId = true; // this id has no sequences left for the partition
+            continue;
+          }
         }
         q.pollFirst();
         addToWindow(head);
@@ -410,6 +423,32 @@ final class RecordAccumulator {
       readyIn = Math.max(readyIn, readyInNanos(m, now));
     }
     return readyIn;
+  }
+
+  /**
+   * {@link #sealAll}, failing the batches when one cannot be encoded (the compression library
+   * failed or is missing): they are taken out, finished, given {@link ProducerBatch#encodeError}
+   * and added to {@code failed}.
+   *
+   * @return true when sealed, false when a producer id is needed first, null when failed
+   */
+  private Boolean sealOrFail(List<ProducerBatch> members, List<ProducerBatch> failed) {
+    try {
+      return sealAll(members);
+    } catch (RuntimeException | LinkageError e) {
+      for (ProducerBatch m : members) {
+        ArrayDeque<ProducerBatch> q = queues.get(m.tp);
+        if (q != null) {
+          q.remove(m);
+        }
+        m.encodeError = e;
+        if (markFinished(m)) {
+          endedWithoutSuccess(m);
+          failed.add(m);
+        }
+      }
+      return null;
+    }
   }
 
   /** Seals every unsealed batch of {@code members}, or none (false) when the id has too few sequences left. */

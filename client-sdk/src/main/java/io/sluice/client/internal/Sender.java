@@ -95,7 +95,10 @@ final class Sender implements Runnable {
     RecordAccumulator.Drain drain = accumulator.drain(canSend);
     for (ProducerBatch b : drain.expired()) {
       memory.release(b.reservedBytes); // the accumulator already marked it finished
-      b.fail(expiredError(b, leader));
+      b.fail(b.encodeError != null
+          ? new SluiceException("could not encode the batch for " + b.tp + ": " + b.encodeError, null, null,
+              WriteOutcome.NOT_WRITTEN, false, b.encodeError)
+          : expiredError(b, leader));
     }
     if (drain.needsProducerId()) {
       initProducer();

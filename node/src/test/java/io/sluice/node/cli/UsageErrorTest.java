@@ -78,6 +78,19 @@ class UsageErrorTest {
   }
 
   @Test
+  void unknownCompressionIsAUsageError() {
+    assertUsageError(
+        CliRun.run("produce", "--topic", "t", "--compression", "gzip"), "use none, lz4 or zstd");
+  }
+
+  @Test
+  void tooManyInFlightBatchesIsAUsageError() {
+    assertUsageError(
+        CliRun.run("produce", "--topic", "t", "--max-in-flight-batches", "6"),
+        "--max-in-flight-batches must be in [1, 5]");
+  }
+
+  @Test
   void produceWithoutTopicIsAUsageError() {
     assertUsageError(CliRun.run("produce"), "--topic");
   }
