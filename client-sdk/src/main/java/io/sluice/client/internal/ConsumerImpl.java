@@ -253,9 +253,6 @@ public final class ConsumerImpl implements Consumer {
 
   /** Takes the assignment of {@code generation}, each partition at its committed offset. */
   private void adopt(int generation, List<TopicPartition> assignment, long appliedIndex) {
-    awaitingAssignment = false;
-    group.adopt(generation);
-    group.clearFlags();
     // Read at or after the entry that made this generation: every commit of the previous owners
     // that was accepted is in it, and any later commit of theirs was fenced.
     Map<TopicPartition, OffsetAndMetadata> committed = assignment.isEmpty() ? Map.of()
@@ -264,6 +261,10 @@ public final class ConsumerImpl implements Consumer {
     Map<TopicPartition, Long> start = missing.isEmpty() ? Map.of() : offsetsOf(missing,
         config.offsetResetPolicy() == io.sluice.client.OffsetResetPolicy.EARLIEST
             ? PartitionInfo::logStartOffset : PartitionInfo::endOffset);
+    // Only now that nothing can fail: a failed read above leaves the consumer waiting, to retry.
+    awaitingAssignment = false;
+    group.adopt(generation);
+    group.clearFlags();
     positions.clear();
     groupAssignment.clear();
     synchronized (lastCommitted) {
