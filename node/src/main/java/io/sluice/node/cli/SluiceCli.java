@@ -27,6 +27,7 @@ import picocli.CommandLine.Spec;
       ProduceCommand.class,
       ConsumeCommand.class,
       ClusterCommand.class,
+      GroupCommand.class,
       CommandLine.HelpCommand.class
     },
     footer = {
