@@ -38,7 +38,6 @@ final class GroupCoordinator implements Runnable {
   private final Map<String, Long> preparingSinceNanos = new ConcurrentHashMap<>();
   private final Set<String> expiryInFlight = ConcurrentHashMap.newKeySet();
   private volatile boolean leader;
-  private volatile long leaderSinceNanos;
 
   GroupCoordinator(SluiceNode node, LongSupplier nanoClock) {
     this.node = node;
@@ -81,12 +80,12 @@ final class GroupCoordinator implements Runnable {
     if (!leader) {
       // The grace period: what the previous leader heard is unknown here, so everyone starts fresh.
       leader = true;
-      leaderSinceNanos = now;
       lastSeenNanos.clear();
       preparingSinceNanos.clear();
       LOG.info("node {} leads: every group member has one session timeout from now to heartbeat", node.id());
     }
     Set<String> preparing = new HashSet<>();
+    Set<String> present = new HashSet<>();
     for (StoredGroup g : node.core().groups()) {
       List<String> expired = new ArrayList<>();
       String rebalanceKey = g.getGroupId() + "@" + g.getGeneration();
@@ -96,8 +95,11 @@ final class GroupCoordinator implements Runnable {
         since = preparingSinceNanos.computeIfAbsent(rebalanceKey, k -> now);
       }
       for (StoredMember m : g.getMembersList()) {
-        long seen = Math.max(lastSeenNanos.getOrDefault(key(g.getGroupId(), m.getMemberId()), leaderSinceNanos),
-            leaderSinceNanos);
+        String key = key(g.getGroupId(), m.getMemberId());
+        present.add(key);
+        // A member this leader has not heard from yet (it just became leader, or the join was applied
+        // a moment before its answer touched the table) gets a full session timeout from now.
+        long seen = lastSeenNanos.computeIfAbsent(key, k -> now);
         if (now - seen > TimeUnit.MILLISECONDS.toNanos(m.getSessionTimeoutMs())) {
           expired.add(m.getMemberId());
         } else if (g.getState() == GroupState.GROUP_STATE_PREPARING_REBALANCE && !m.getRejoined()
@@ -110,6 +112,7 @@ final class GroupCoordinator implements Runnable {
       }
     }
     preparingSinceNanos.keySet().retainAll(preparing);
+    lastSeenNanos.keySet().retainAll(present);
   }
 
   private void expire(String groupId, List<String> memberIds) {

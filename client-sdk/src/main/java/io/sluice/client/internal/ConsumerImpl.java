@@ -211,6 +211,7 @@ public final class ConsumerImpl implements Consumer {
       }
       try {
         if (needJoin) {
+          revoke(true); // e.g. new topics: give up the partitions (committing them) before rejoining
           io.sluice.api.v1.JoinGroupResponse r = group.join(subscription);
           needJoin = false;
           awaitingAssignment = true;

@@ -118,7 +118,7 @@ public final class ErrorMapper {
       case "ILLEGAL_GENERATION", "UNKNOWN_MEMBER_ID", "REBALANCE_IN_PROGRESS" ->
           new io.sluice.client.CommitFailedException(message, code, reason, cause);
       case "UNKNOWN_GROUP", "GROUP_NOT_EMPTY", "INCONSISTENT_GROUP_PROTOCOL" ->
-          new io.sluice.client.GroupException(message, code, reason, cause);
+          new io.sluice.client.GroupException(message, code, reason, outcome, cause);
       case "INVALID_GROUP_ID", "INVALID_SESSION_TIMEOUT" -> new InvalidRequestException(message, code, reason, outcome, cause);
       case "GROUP_MAX_SIZE_REACHED", "TOO_MANY_GROUPS" -> new ResourceExhaustedException(message, reason, outcome, cause);
       case "UNKNOWN_NODE", "NODE_EXISTS", "QUORUM_AT_RISK", "RECONFIGURATION_IN_PROGRESS", "NODE_NOT_CAUGHT_UP",
