@@ -229,6 +229,27 @@ class GroupServiceTest {
         .newBuilder().setGroupId("quiet").setMemberId(m.getMemberId()).setGeneration(1).build()));
   }
 
+  @Test
+  void concurrentCommitsShareRaftEntries() throws Exception {
+    JoinGroupResponse m = join("batched", "", "in");
+    GroupServiceGrpc.GroupServiceFutureStub async = GroupServiceGrpc.newFutureStub(channel(leader()));
+    List<com.google.common.util.concurrent.ListenableFuture<io.sluice.api.v1.CommitOffsetsResponse>> futures =
+        new ArrayList<>();
+    for (int i = 0; i < 64; i++) {
+      futures.add(async.withDeadlineAfter(30, TimeUnit.SECONDS).commitOffsets(CommitOffsetsRequest.newBuilder()
+          .setCommit(commit("batched", m.getMemberId(), m.getGeneration(), "in", i % 2, i)).build()));
+    }
+    java.util.Set<Long> entries = new java.util.HashSet<>();
+    for (var f : futures) {
+      entries.add(f.get(60, TimeUnit.SECONDS).getCommitIndex());
+    }
+    assertTrue(entries.size() < 64, "64 concurrent commits took " + entries.size() + " Raft entries");
+    // Each partition holds one of the offsets committed for it (concurrent calls have no order).
+    Map<String, Long> committed = offsets("batched");
+    assertEquals(0, committed.get("in-0") % 2, committed.toString());
+    assertEquals(1, committed.get("in-1") % 2, committed.toString());
+  }
+
   private static PartitionBatch batch(String topic, String value) {
     return PartitionBatch.newBuilder().setTopic(topic).setPartition(0).setRecords(ByteString.copyFrom(
         RecordBatch.builder().add(1, null, value.getBytes(StandardCharsets.UTF_8), List.of()).build())).build();
