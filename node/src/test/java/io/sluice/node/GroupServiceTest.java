@@ -243,6 +243,7 @@ class GroupServiceTest {
     for (var f : futures) {
       entries.add(f.get(60, TimeUnit.SECONDS).getCommitIndex());
     }
+    System.out.println("figure: 64 concurrent offset commits took " + entries.size() + " Raft entries");
     assertTrue(entries.size() < 64, "64 concurrent commits took " + entries.size() + " Raft entries");
     // Each partition holds one of the offsets committed for it (concurrent calls have no order).
     Map<String, Long> committed = offsets("batched");
