@@ -15,6 +15,13 @@ public final class ProducerConfig {
   /** Cap of the doubling retry backoff (unless retryBackoff itself is larger). */
   public static final Duration RETRY_BACKOFF_MAX = Duration.ofSeconds(1);
   public static final int DEFAULT_MAX_IN_FLIGHT_REQUESTS = 5;
+  /** Default of {@link Builder#maxInFlightBatches(int)}: 5. */
+  public static final int DEFAULT_MAX_IN_FLIGHT_BATCHES = 5;
+  /**
+   * Largest {@link Builder#maxInFlightBatches(int)}: the leader remembers the last 5 sequence
+   * ranges per producer and partition, so a retry of any batch in flight is still recognised.
+   */
+  public static final int MAX_IN_FLIGHT_BATCHES_MAX = 5;
   public static final long DEFAULT_BUFFER_BYTES_MAX = 32L * 1024 * 1024;
   public static final Duration DEFAULT_MAX_BLOCK = Duration.ofSeconds(60);
   public static final PartitionerKind DEFAULT_PARTITIONER = PartitionerKind.DEFAULT;
@@ -25,6 +32,7 @@ public final class ProducerConfig {
   private final Duration deliveryTimeout;
   private final Duration retryBackoff;
   private final int maxInFlightRequests;
+  private final int maxInFlightBatches;
   private final long bufferBytesMax;
   private final Duration maxBlock;
   private final PartitionerKind partitioner;
@@ -36,6 +44,7 @@ public final class ProducerConfig {
     this.deliveryTimeout = b.deliveryTimeout;
     this.retryBackoff = b.retryBackoff;
     this.maxInFlightRequests = b.maxInFlightRequests;
+    this.maxInFlightBatches = b.maxInFlightBatches;
     this.bufferBytesMax = b.bufferBytesMax;
     this.maxBlock = b.maxBlock;
     this.partitioner = b.partitioner;
@@ -74,10 +83,18 @@ public final class ProducerConfig {
 
   /**
    * Produce RPCs outstanding at once, per producer (each carries at most one batch per
-   * partition, and at most one batch per partition is in flight). Default 5.
+   * partition). Default 5.
    */
   public int maxInFlightRequests() {
     return maxInFlightRequests;
+  }
+
+  /**
+   * Batches of one partition in flight at once (1 to 5; only 1 is used without idempotence).
+   * Default 5. See {@link Builder#maxInFlightBatches(int)}.
+   */
+  public int maxInFlightBatches() {
+    return maxInFlightBatches;
   }
 
   /** Bytes of records buffered (queued or in flight) at once, estimated. Default 32 MiB. */
@@ -108,7 +125,8 @@ public final class ProducerConfig {
   public String toString() {
     return "ProducerConfig{linger=" + linger + ", batchSizeBytesMax=" + batchSizeBytesMax
         + ", deliveryTimeout=" + deliveryTimeout + ", retryBackoff=" + retryBackoff
-        + ", maxInFlightRequests=" + maxInFlightRequests + ", bufferBytesMax=" + bufferBytesMax
+        + ", maxInFlightRequests=" + maxInFlightRequests + ", maxInFlightBatches=" + maxInFlightBatches
+        + ", bufferBytesMax=" + bufferBytesMax
         + ", maxBlock=" + maxBlock + ", partitioner=" + partitioner + ", idempotence=" + idempotence + "}";
   }
 
@@ -119,6 +137,7 @@ public final class ProducerConfig {
     private Duration deliveryTimeout = DEFAULT_DELIVERY_TIMEOUT;
     private Duration retryBackoff = DEFAULT_RETRY_BACKOFF;
     private int maxInFlightRequests = DEFAULT_MAX_IN_FLIGHT_REQUESTS;
+    private int maxInFlightBatches = DEFAULT_MAX_IN_FLIGHT_BATCHES;
     private long bufferBytesMax = DEFAULT_BUFFER_BYTES_MAX;
     private Duration maxBlock = DEFAULT_MAX_BLOCK;
     private PartitionerKind partitioner = DEFAULT_PARTITIONER;
@@ -162,6 +181,28 @@ public final class ProducerConfig {
         throw new IllegalArgumentException("maxInFlightRequests must be positive, got " + maxInFlightRequests);
       }
       this.maxInFlightRequests = maxInFlightRequests;
+      return this;
+    }
+
+    /**
+     * Batches of one partition that may be in flight at once; 1 to {@value #MAX_IN_FLIGHT_BATCHES_MAX}.
+     * Default {@value #DEFAULT_MAX_IN_FLIGHT_BATCHES}.
+     *
+     * <p>With idempotence, order within a partition is kept whatever this is (as with Kafka's
+     * idempotent producer): batches are numbered in send order, the leader refuses a batch whose
+     * predecessor it has not stored (OUT_OF_ORDER_SEQUENCE, nothing written), and the producer
+     * then re-sends it after that predecessor, retries going one at a time in order. More than
+     * one lets a partition's throughput exceed one batch per commit round trip. At most 5 because
+     * the leader remembers the last 5 batches per producer and partition. Without idempotence
+     * only one batch per partition is ever in flight, whatever this says: a retried batch could
+     * otherwise land after a later one.
+     */
+    public Builder maxInFlightBatches(int maxInFlightBatches) {
+      if (maxInFlightBatches < 1 || maxInFlightBatches > MAX_IN_FLIGHT_BATCHES_MAX) {
+        throw new IllegalArgumentException("maxInFlightBatches must be in [1, " + MAX_IN_FLIGHT_BATCHES_MAX
+            + "], got " + maxInFlightBatches);
+      }
+      this.maxInFlightBatches = maxInFlightBatches;
       return this;
     }
 

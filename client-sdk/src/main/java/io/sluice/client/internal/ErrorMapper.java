@@ -5,6 +5,7 @@ import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.rpc.ErrorInfo;
 import io.grpc.Status;
 import io.grpc.protobuf.StatusProto;
+import io.sluice.client.CommitFailedException;
 import io.sluice.client.IndeterminateException;
 import io.sluice.client.InvalidRequestException;
 import io.sluice.client.MembershipException;
@@ -116,7 +117,7 @@ public final class ErrorMapper {
       case "DISK_FULL", "TOO_MANY_REQUESTS" -> new ResourceExhaustedException(message, reason, outcome, cause);
       case "OFFSET_OUT_OF_RANGE" -> new OffsetOutOfRangeException(message, cause);
       case "ILLEGAL_GENERATION", "UNKNOWN_MEMBER_ID", "REBALANCE_IN_PROGRESS" ->
-          new io.sluice.client.CommitFailedException(message, code, reason, cause);
+          new CommitFailedException(message, code, reason, cause);
       case "UNKNOWN_GROUP", "GROUP_NOT_EMPTY", "INCONSISTENT_GROUP_PROTOCOL" ->
           new io.sluice.client.GroupException(message, code, reason, outcome, cause);
       case "INVALID_GROUP_ID", "INVALID_SESSION_TIMEOUT" -> new InvalidRequestException(message, code, reason, outcome, cause);

@@ -22,6 +22,15 @@ import java.util.concurrent.CompletableFuture;
 final class ProducerBatch {
   final TopicPartition tp;
   final long createdNanos;
+  /**
+   * Creation order within the producer: a partition's batches are sent, and re-queued after a
+   * failed attempt, in this order, which is also the order of their sequences.
+   */
+  final long order;
+  /** Sent since it was last sealed: counted in its partition's window of unsettled batches. */
+  boolean inWindow;
+  /** The atomic write this batch belongs to, or null for an ordinary batch. */
+  AtomicWrite atomic;
   private final RecordBatch.Builder builder = RecordBatch.builder();
   private final List<CompletableFuture<RecordMetadata>> futures = new ArrayList<>();
   /** Completes (normally) when every record's future has completed; for flush and close. */
@@ -52,9 +61,10 @@ final class ProducerBatch {
   int baseSequence = -1;
   private byte[] encoded;
 
-  ProducerBatch(TopicPartition tp, long createdNanos) {
+  ProducerBatch(TopicPartition tp, long createdNanos, long order) {
     this.tp = tp;
     this.createdNanos = createdNanos;
+    this.order = order;
     this.retryAtNanos = createdNanos;
   }
 
