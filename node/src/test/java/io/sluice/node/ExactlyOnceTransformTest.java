@@ -2,28 +2,15 @@ package io.sluice.node;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import com.google.protobuf.ByteString;
-import com.google.protobuf.InvalidProtocolBufferException;
-import com.google.rpc.ErrorInfo;
-import io.grpc.ManagedChannel;
-import io.grpc.StatusRuntimeException;
-import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
-import io.grpc.protobuf.StatusProto;
-import io.sluice.api.v1.CommittedOffset;
-import io.sluice.api.v1.GroupOffsetCommit;
-import io.sluice.api.v1.PartitionBatch;
-import io.sluice.api.v1.ProduceRequest;
-import io.sluice.api.v1.ProduceServiceGrpc;
+import io.sluice.client.CommitFailedException;
 import io.sluice.client.Consumer;
 import io.sluice.client.ConsumerConfig;
-import io.sluice.client.ConsumerGroupMetadata;
 import io.sluice.client.ConsumerRecord;
 import io.sluice.client.OffsetResetPolicy;
 import io.sluice.client.Producer;
 import io.sluice.client.ProducerRecord;
 import io.sluice.client.SluiceClient;
 import io.sluice.client.TopicPartition;
-import io.sluice.protocol.RecordBatch;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -40,10 +27,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Consume-transform-produce with the group's offsets committed in the same Raft entry as the
- * output (ProduceRequest.group_commit): two transformers of one group copy topic "a" to "b", one
- * crashes midway (its partitions move after its session timeout), and "b" ends up with every input
- * exactly once. The SDK's Producer.sendAtomically is the producer helper's work; this drives the
- * produce request directly, with the SDK consumer's groupMetadata().
+ * output ({@code Producer.sendAtomically(records, offsets, consumer.groupMetadata())}): two
+ * transformers of one group copy topic "a" to "b", one crashes midway (its partitions move after
+ * its session timeout), and "b" ends up with every input exactly once.
  */
 @Timeout(value = 240, unit = TimeUnit.SECONDS)
 class ExactlyOnceTransformTest {
@@ -55,7 +41,7 @@ class ExactlyOnceTransformTest {
   static final class Transformer implements AutoCloseable {
     final SluiceClient client;
     final Consumer consumer;
-    final ManagedChannel channel;
+    final Producer producer;
     final Thread thread;
     final AtomicInteger written = new AtomicInteger();
     final AtomicInteger fenced = new AtomicInteger();
@@ -67,7 +53,7 @@ class ExactlyOnceTransformTest {
       consumer = client.newConsumer(ConsumerConfig.builder().groupId("xf").clientId(name).enableAutoCommit(false)
           .sessionTimeout(Duration.ofSeconds(3)).heartbeatInterval(Duration.ofMillis(300))
           .offsetResetPolicy(OffsetResetPolicy.EARLIEST).build());
-      channel = NettyChannelBuilder.forTarget(c.clientAddress(c.awaitLeader(Duration.ofSeconds(30)))).usePlaintext().build();
+      producer = client.newProducer();
       thread = new Thread(this::run, "transformer-" + name);
       thread.start();
     }
@@ -87,27 +73,19 @@ class ExactlyOnceTransformTest {
     }
 
     private void transform(List<ConsumerRecord> records) {
-      RecordBatch.Builder out = RecordBatch.builder();
+      List<ProducerRecord> out = new ArrayList<>();
       Map<TopicPartition, Long> next = new HashMap<>();
       for (ConsumerRecord r : records) {
-        out.add(r.timestampMs(), null, ("out-" + new String(r.value(), StandardCharsets.UTF_8))
-            .getBytes(StandardCharsets.UTF_8), List.of());
+        out.add(ProducerRecord.of("b", ("out-" + new String(r.value(), StandardCharsets.UTF_8))
+            .getBytes(StandardCharsets.UTF_8)));
         next.put(new TopicPartition(r.topic(), r.partition()), r.offset() + 1);
       }
-      ConsumerGroupMetadata group = consumer.groupMetadata();
-      GroupOffsetCommit.Builder commit = GroupOffsetCommit.newBuilder().setGroupId(group.groupId())
-          .setMemberId(group.memberId()).setGeneration(group.generation());
-      next.forEach((tp, o) -> commit.addOffsets(CommittedOffset.newBuilder().setTopic(tp.topic())
-          .setPartition(tp.partition()).setOffset(o)));
-      ProduceRequest request = ProduceRequest.newBuilder()
-          .addBatches(PartitionBatch.newBuilder().setTopic("b").setPartition(0).setRecords(ByteString.copyFrom(out.build())))
-          .setGroupCommit(commit).build();
       try {
-        ProduceServiceGrpc.newBlockingStub(channel).withDeadlineAfter(15, TimeUnit.SECONDS).produce(request);
+        // The output and the input offsets in one Raft entry, fenced by the member's generation.
+        producer.sendAtomically(out, next, consumer.groupMetadata()).join();
         written.addAndGet(records.size());
-      } catch (StatusRuntimeException e) {
-        String reason = reason(e);
-        if (!List.of("ILLEGAL_GENERATION", "UNKNOWN_MEMBER_ID", "REBALANCE_IN_PROGRESS").contains(reason)) {
+      } catch (java.util.concurrent.CompletionException e) {
+        if (!(e.getCause() instanceof CommitFailedException)) {
           throw e;
         }
         // Fenced: neither output nor offsets were written. The group moved on; the next poll
@@ -120,7 +98,6 @@ class ExactlyOnceTransformTest {
       running = false;
       thread.join(TimeUnit.SECONDS.toMillis(30));
       client.close(); // no leave, no more heartbeats
-      channel.shutdownNow();
     }
 
     @Override
@@ -128,23 +105,9 @@ class ExactlyOnceTransformTest {
       running = false;
       thread.join(TimeUnit.SECONDS.toMillis(30));
       consumer.close();
+      producer.close();
       client.close();
-      channel.shutdownNow();
     }
-  }
-
-  static String reason(StatusRuntimeException e) {
-    com.google.rpc.Status s = StatusProto.fromThrowable(e);
-    if (s == null) {
-      return "";
-    }
-    return s.getDetailsList().stream().filter(a -> a.is(ErrorInfo.class)).map(a -> {
-      try {
-        return a.unpack(ErrorInfo.class).getReason();
-      } catch (InvalidProtocolBufferException x) {
-        return "";
-      }
-    }).findFirst().orElse("");
   }
 
   @Test
