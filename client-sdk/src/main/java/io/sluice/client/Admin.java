@@ -134,4 +134,35 @@ public interface Admin {
    * @return the Raft index its latest snapshot covers (-1 when it has applied nothing)
    */
   CompletableFuture<Long> takeSnapshot(String clientAddress);
+
+  /** Every consumer group, sorted by id, from the answering node's applied state. */
+  CompletableFuture<List<ConsumerGroupListing>> listGroups();
+
+  /**
+   * A consumer group's members, assignment, and per partition the committed offset and lag.
+   * Fails with {@link GroupException} (UNKNOWN_GROUP) when absent.
+   */
+  CompletableFuture<ConsumerGroupDescription> describeGroup(String groupId);
+
+  /**
+   * Sets the group's committed offset of every partition of {@code topic} to its log start
+   * ({@link OffsetResetPolicy#EARLIEST}) or end ({@link OffsetResetPolicy#LATEST}) offset. Only
+   * while the group has no members: fails with {@link GroupException} (GROUP_NOT_EMPTY) otherwise.
+   *
+   * @return the offsets now committed
+   */
+  CompletableFuture<java.util.Map<TopicPartition, Long>> resetOffsets(String groupId, String topic,
+      OffsetResetPolicy to);
+
+  /**
+   * Like {@link #resetOffsets(String, String, OffsetResetPolicy)} to {@code offset} (at least 0),
+   * clamped per partition into [log start offset, end offset].
+   */
+  CompletableFuture<java.util.Map<TopicPartition, Long>> resetOffsets(String groupId, String topic, long offset);
+
+  /**
+   * Deletes a group and its committed offsets; only while it has no members (GROUP_NOT_EMPTY).
+   * Fails with {@link GroupException} (UNKNOWN_GROUP) when absent.
+   */
+  CompletableFuture<Void> deleteGroup(String groupId);
 }

@@ -6,8 +6,17 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Reads committed records from manually assigned partitions, each from its own position.
+ * Reads committed records, each partition from its own position: from partitions assigned by hand
+ * ({@link #assign}), or as a member of a consumer group ({@link #subscribe}, with
+ * {@link ConsumerConfig.Builder#groupId}), where the cluster spreads the subscribed topics'
+ * partitions over the group's members and the positions start at the group's committed offsets.
  * Get one from {@link SluiceClient#newConsumer}.
+ *
+ * <p>Group delivery guarantee: at-least-once after the last commit. A partition's next owner starts
+ * at the group's last committed offset, never below it, so a record whose offset was committed is
+ * never delivered to the group again; records delivered but not yet committed when their partition
+ * moves (a rebalance, a crash) are delivered again to the new owner. A commit from a member whose
+ * generation is over is fenced ({@link CommitFailedException}, nothing written).
  *
  * <p>NOT thread-safe (like Kafka's consumer): use it from one thread at a time.
  *
@@ -94,7 +103,61 @@ public interface Consumer extends AutoCloseable {
    */
   List<ConsumerRecord> poll(Duration timeout);
 
-  /** Releases the consumer; later calls throw IllegalStateException. Idempotent. */
+  /**
+   * Joins the group of {@link ConsumerConfig#groupId()} (when poll is next called) to consume
+   * {@code topics}; the group decides which of their partitions this consumer reads. Replaces a
+   * manual assignment. Topics that do not exist yet get partitions once created and the group
+   * rebalances (a new member or a leave).
+   *
+   * @throws IllegalStateException when the consumer has no groupId
+   */
+  default void subscribe(Collection<String> topics) {
+    subscribe(topics, ConsumerRebalanceListener.NONE);
+  }
+
+  /** Like {@link #subscribe(Collection)}, calling {@code listener} on every rebalance (inside poll). */
+  void subscribe(Collection<String> topics, ConsumerRebalanceListener listener);
+
+  /** Leaves the group (after committing, with auto-commit), and drops the assignment. */
+  void unsubscribe();
+
+  /** The partitions currently assigned (by hand or by the group); empty while rebalancing. */
+  java.util.Set<TopicPartition> assignment();
+
+  /**
+   * Commits the current position of every assigned partition (the records poll returned so far)
+   * under the member's generation, and waits for it (bounded like Admin calls).
+   *
+   * @throws CommitFailedException when the group fenced it (rebalanced, or the member was expired)
+   * @throws IllegalStateException when the consumer is not a group member with an assignment
+   */
+  void commitSync();
+
+  /** Commits {@code offsets} (the next offset to consume per partition) and waits for it. */
+  void commitSync(Map<TopicPartition, OffsetAndMetadata> offsets);
+
+  /** Commits the current positions without waiting; the future fails like commitSync. */
+  java.util.concurrent.CompletableFuture<Void> commitAsync();
+
+  /** Commits {@code offsets} without waiting. */
+  java.util.concurrent.CompletableFuture<Void> commitAsync(Map<TopicPartition, OffsetAndMetadata> offsets);
+
+  /** The group's committed offsets of {@code partitions} (absent: none committed). */
+  Map<TopicPartition, OffsetAndMetadata> committed(Collection<TopicPartition> partitions);
+
+  /**
+   * Who this consumer is in its group now, for an atomic write that commits the group's offsets
+   * with its records ({@code Producer.sendAtomically(records, offsets, groupMetadata)}).
+   *
+   * @throws IllegalStateException when the consumer is not a group member with an assignment
+   */
+  ConsumerGroupMetadata groupMetadata();
+
+  /**
+   * Releases the consumer; a group member first commits its positions (with auto-commit) and
+   * leaves the group, so the others rebalance at once. Later calls throw IllegalStateException.
+   * Idempotent.
+   */
   @Override
   void close();
 }

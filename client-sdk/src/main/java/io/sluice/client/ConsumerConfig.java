@@ -12,13 +12,36 @@ public final class ConsumerConfig {
   public static final int DEFAULT_PARTITION_FETCH_MAX_BYTES = 1024 * 1024;
   /** Default of fetchMaxWait: 500 ms. */
   public static final Duration DEFAULT_FETCH_MAX_WAIT = Duration.ofMillis(500);
+  public static final Duration DEFAULT_AUTO_COMMIT_INTERVAL = Duration.ofSeconds(5);
+  public static final Duration DEFAULT_SESSION_TIMEOUT = Duration.ofSeconds(10);
+  public static final Duration DEFAULT_HEARTBEAT_INTERVAL = Duration.ofSeconds(3);
+  public static final Duration DEFAULT_REBALANCE_TIMEOUT = Duration.ofSeconds(60);
+  public static final String DEFAULT_CLIENT_ID = "consumer";
 
   private final int fetchMaxBytes;
   private final int partitionFetchMaxBytes;
   private final Duration fetchMaxWait;
   private final boolean streaming;
+  private final String groupId;
+  private final String clientId;
+  private final boolean enableAutoCommit;
+  private final Duration autoCommitInterval;
+  private final Duration sessionTimeout;
+  private final Duration heartbeatInterval;
+  private final Duration rebalanceTimeout;
+  private final AssignmentStrategy assignmentStrategy;
+  private final OffsetResetPolicy offsetResetPolicy;
 
   private ConsumerConfig(Builder b) {
+    this.groupId = b.groupId;
+    this.clientId = b.clientId;
+    this.enableAutoCommit = b.enableAutoCommit;
+    this.autoCommitInterval = b.autoCommitInterval;
+    this.sessionTimeout = b.sessionTimeout;
+    this.heartbeatInterval = b.heartbeatInterval;
+    this.rebalanceTimeout = b.rebalanceTimeout;
+    this.assignmentStrategy = b.assignmentStrategy;
+    this.offsetResetPolicy = b.offsetResetPolicy;
     this.fetchMaxBytes = b.fetchMaxBytes;
     this.partitionFetchMaxBytes = b.partitionFetchMaxBytes;
     this.fetchMaxWait = b.fetchMaxWait;
@@ -81,10 +104,63 @@ public final class ConsumerConfig {
     return fetchMaxWait;
   }
 
+  /** The consumer group to join on {@link Consumer#subscribe}; null (the default) for none. */
+  public String groupId() {
+    return groupId;
+  }
+
+  /** Name shown in group descriptions; member ids start with it. Default "consumer". */
+  public String clientId() {
+    return clientId;
+  }
+
+  /** Whether a group consumer commits its positions by itself. Default true. */
+  public boolean enableAutoCommit() {
+    return enableAutoCommit;
+  }
+
+  /** How often auto-commit commits (also on revoke and close). Default 5 s. */
+  public Duration autoCommitInterval() {
+    return autoCommitInterval;
+  }
+
+  /** The group expires the member after this long without a heartbeat. Default 10 s. */
+  public Duration sessionTimeout() {
+    return sessionTimeout;
+  }
+
+  /** Time between heartbeats (sent by the client's timer thread). Default 3 s. */
+  public Duration heartbeatInterval() {
+    return heartbeatInterval;
+  }
+
+  /**
+   * How long a rebalance waits for this member to rejoin (which happens inside poll) before the
+   * group expires it: the longest the application may go between polls during a rebalance.
+   * Default 60 s.
+   */
+  public Duration rebalanceTimeout() {
+    return rebalanceTimeout;
+  }
+
+  /** How the group spreads partitions. Default {@link AssignmentStrategy#RANGE}. */
+  public AssignmentStrategy assignmentStrategy() {
+    return assignmentStrategy;
+  }
+
+  /** Where to start a partition without a committed offset. Default {@link OffsetResetPolicy#LATEST}. */
+  public OffsetResetPolicy offsetResetPolicy() {
+    return offsetResetPolicy;
+  }
+
   @Override
   public String toString() {
     return "ConsumerConfig{fetchMaxBytes=" + fetchMaxBytes + ", partitionFetchMaxBytes="
-        + partitionFetchMaxBytes + ", fetchMaxWait=" + fetchMaxWait + ", streaming=" + streaming + "}";
+        + partitionFetchMaxBytes + ", fetchMaxWait=" + fetchMaxWait + ", streaming=" + streaming
+        + ", groupId=" + groupId + ", clientId=" + clientId + ", enableAutoCommit=" + enableAutoCommit
+        + ", autoCommitInterval=" + autoCommitInterval + ", sessionTimeout=" + sessionTimeout
+        + ", heartbeatInterval=" + heartbeatInterval + ", rebalanceTimeout=" + rebalanceTimeout
+        + ", assignmentStrategy=" + assignmentStrategy + ", offsetResetPolicy=" + offsetResetPolicy + "}";
   }
 
   /** Builds a {@link ConsumerConfig}. Not thread-safe. Setters reject out-of-range values. */
@@ -93,8 +169,85 @@ public final class ConsumerConfig {
     private int partitionFetchMaxBytes = DEFAULT_PARTITION_FETCH_MAX_BYTES;
     private Duration fetchMaxWait = DEFAULT_FETCH_MAX_WAIT;
     private boolean streaming = true;
+    private String groupId;
+    private String clientId = DEFAULT_CLIENT_ID;
+    private boolean enableAutoCommit = true;
+    private Duration autoCommitInterval = DEFAULT_AUTO_COMMIT_INTERVAL;
+    private Duration sessionTimeout = DEFAULT_SESSION_TIMEOUT;
+    private Duration heartbeatInterval = DEFAULT_HEARTBEAT_INTERVAL;
+    private Duration rebalanceTimeout = DEFAULT_REBALANCE_TIMEOUT;
+    private AssignmentStrategy assignmentStrategy = AssignmentStrategy.RANGE;
+    private OffsetResetPolicy offsetResetPolicy = OffsetResetPolicy.LATEST;
 
     private Builder() {}
+
+    /**
+     * The consumer group to join on subscribe: 1 to 249 characters from [a-zA-Z0-9._-]. Default none.
+     *
+     * @throws IllegalArgumentException naming what is wrong with the id
+     */
+    public Builder groupId(String groupId) {
+      String problem = io.sluice.protocol.GroupIds.problem(groupId);
+      if (problem != null) {
+        throw new IllegalArgumentException(problem);
+      }
+      this.groupId = groupId;
+      return this;
+    }
+
+    /** Client name shown by describe: 1 to 64 characters from [a-zA-Z0-9._-]. Default "consumer". */
+    public Builder clientId(String clientId) {
+      if (clientId == null || !clientId.matches("[a-zA-Z0-9._-]{1,64}")) {
+        throw new IllegalArgumentException("clientId must be 1 to 64 characters from [a-zA-Z0-9._-], got " + clientId);
+      }
+      this.clientId = clientId;
+      return this;
+    }
+
+    /** Commit positions automatically (every autoCommitInterval, on revoke, on close). Default true. */
+    public Builder enableAutoCommit(boolean enableAutoCommit) {
+      this.enableAutoCommit = enableAutoCommit;
+      return this;
+    }
+
+    /** Auto-commit period; positive. Default 5 s. */
+    public Builder autoCommitInterval(Duration autoCommitInterval) {
+      this.autoCommitInterval = ProducerConfig.positive(autoCommitInterval, "autoCommitInterval");
+      return this;
+    }
+
+    /**
+     * Session timeout; positive, within the cluster's group.session.timeout.ms.min/max (checked on
+     * join). Default 10 s.
+     */
+    public Builder sessionTimeout(Duration sessionTimeout) {
+      this.sessionTimeout = ProducerConfig.positive(sessionTimeout, "sessionTimeout");
+      return this;
+    }
+
+    /** Heartbeat period; positive, and should be well under the session timeout. Default 3 s. */
+    public Builder heartbeatInterval(Duration heartbeatInterval) {
+      this.heartbeatInterval = ProducerConfig.positive(heartbeatInterval, "heartbeatInterval");
+      return this;
+    }
+
+    /** Rebalance timeout; positive, at most the cluster's group.rebalance.timeout.ms.max. Default 60 s. */
+    public Builder rebalanceTimeout(Duration rebalanceTimeout) {
+      this.rebalanceTimeout = ProducerConfig.positive(rebalanceTimeout, "rebalanceTimeout");
+      return this;
+    }
+
+    /** Assignment strategy. Default RANGE. */
+    public Builder assignmentStrategy(AssignmentStrategy assignmentStrategy) {
+      this.assignmentStrategy = java.util.Objects.requireNonNull(assignmentStrategy, "assignmentStrategy");
+      return this;
+    }
+
+    /** Where to start without a committed offset. Default LATEST. */
+    public Builder offsetResetPolicy(OffsetResetPolicy offsetResetPolicy) {
+      this.offsetResetPolicy = java.util.Objects.requireNonNull(offsetResetPolicy, "offsetResetPolicy");
+      return this;
+    }
 
     /**
      * Stream (push) instead of long-poll fetches. Default true.
@@ -149,8 +302,16 @@ public final class ConsumerConfig {
       return this;
     }
 
-    /** @return the configuration */
+    /**
+     * Builds the configuration.
+     *
+     * @return the configuration
+     * @throws IllegalArgumentException when the durations do not fit the protocol (int milliseconds)
+     */
     public ConsumerConfig build() {
+      if (sessionTimeout.toMillis() > Integer.MAX_VALUE || rebalanceTimeout.toMillis() > Integer.MAX_VALUE) {
+        throw new IllegalArgumentException("sessionTimeout and rebalanceTimeout must be under 2^31 ms");
+      }
       return new ConsumerConfig(this);
     }
   }

@@ -97,6 +97,27 @@ public final class NodeConfig {
           + " commit; new writes are refused meanwhile (not written, so clients retry them on the next leader)."
           + " A stopping node also keeps refusing writes, at most this long, until none came for 250 ms.");
 
+  // Consumer groups (GroupService, GroupCoordinator)
+  public static final Key GROUPS_MAX = key("groups.max", "10000", "groups",
+      "Most consumer groups the cluster keeps; a join that would create one more fails with TOO_MANY_GROUPS.");
+  public static final Key GROUP_MEMBERS_MAX = key("group.members.max", "1000", "members",
+      "Most members one consumer group may have; a further join fails with GROUP_MAX_SIZE_REACHED.");
+  public static final Key GROUP_SESSION_TIMEOUT_MS_MIN = key("group.session.timeout.ms.min", "1000", "ms",
+      "Shortest session timeout a group member may ask for (INVALID_SESSION_TIMEOUT below it).");
+  public static final Key GROUP_SESSION_TIMEOUT_MS_MAX = key("group.session.timeout.ms.max", "300000", "ms",
+      "Longest session timeout a group member may ask for: a crashed consumer holds its partitions at most this long.");
+  public static final Key GROUP_REBALANCE_TIMEOUT_MS_MAX = key("group.rebalance.timeout.ms.max", "300000", "ms",
+      "Longest rebalance timeout a member may ask for: how long a rebalance waits for a live member to rejoin"
+          + " before the leader expires it.");
+  public static final Key GROUP_LIVENESS_CHECK_INTERVAL_MS = key("group.liveness.check.interval.ms", "100", "ms",
+      "How often the leader looks for group members past their session or rebalance timeout (in memory; an"
+          + " expiry goes through Raft). A new leader gives every member one full session timeout first.");
+  public static final Key GROUP_COMMIT_BATCH_COMMITS_MAX = key("group.commit.batch.commits.max", "256", "commits",
+      "Most offset commits the leader batches into one Raft entry; commits arriving while one entry is in"
+          + " flight wait for the next.");
+  public static final Key GROUP_COMMIT_QUEUE_COMMITS_MAX = key("group.commit.queue.commits.max", "4096", "commits",
+      "Offset commits that may wait for a batch; more fail with TOO_MANY_REQUESTS (not written).");
+
   // Monitoring (io.sluice.node.metrics, io.sluice.node.http)
   public static final Key HTTP_LISTEN = key("http.listen", "127.0.0.1:7270", "host:port",
       "Address of the HTTP endpoint serving `/metrics` (Prometheus), `/health/live` and `/health/ready` (port 0: any free port).");
@@ -171,7 +192,9 @@ public final class NodeConfig {
         COMMIT_TIMEOUT_MS, PENDING_WRITES_MAX, FETCH_WAIT_MAX_MS, FETCH_BYTES_MAX, ELECTION_TIMEOUT_MIN_MS,
         ELECTION_TIMEOUT_MAX_MS, SNAPSHOT_THRESHOLD_ENTRIES, SNAPSHOTS_RETAINED, LOG_SEGMENT_BYTES_MAX,
         RETENTION_CHECK_INTERVAL_MS, PRODUCER_IDLE_EXPIRY_MS, MEMBERSHIP_CATCHUP_TIMEOUT_MS,
-        LEADER_TRANSFER_TIMEOUT_MS, DRAIN_TIMEOUT_MS)) {
+        LEADER_TRANSFER_TIMEOUT_MS, DRAIN_TIMEOUT_MS, GROUPS_MAX, GROUP_MEMBERS_MAX, GROUP_SESSION_TIMEOUT_MS_MIN,
+        GROUP_SESSION_TIMEOUT_MS_MAX, GROUP_REBALANCE_TIMEOUT_MS_MAX, GROUP_LIVENESS_CHECK_INTERVAL_MS,
+        GROUP_COMMIT_BATCH_COMMITS_MAX, GROUP_COMMIT_QUEUE_COMMITS_MAX)) {
       if (getLong(k) <= 0) {
         throw new IllegalArgumentException(k.name() + " must be positive, got " + get(k));
       }
@@ -182,6 +205,12 @@ public final class NodeConfig {
     if (lag < 1 || lag > Integer.MAX_VALUE) {
       throw new IllegalArgumentException(MEMBERSHIP_CATCHUP_LAG_ENTRIES_MAX.name() + " must be from 1 to "
           + Integer.MAX_VALUE + ", got " + lag);
+    }
+    if (getLong(GROUP_SESSION_TIMEOUT_MS_MAX) < getLong(GROUP_SESSION_TIMEOUT_MS_MIN)
+        || getLong(GROUP_SESSION_TIMEOUT_MS_MAX) > Integer.MAX_VALUE
+        || getLong(GROUP_REBALANCE_TIMEOUT_MS_MAX) > Integer.MAX_VALUE) {
+      throw new IllegalArgumentException("group.session.timeout.ms.max must be at least group.session.timeout.ms.min,"
+          + " and the group timeouts at most " + Integer.MAX_VALUE + " ms");
     }
     if (getLong(ELECTION_TIMEOUT_MAX_MS) <= getLong(ELECTION_TIMEOUT_MIN_MS)) {
       throw new IllegalArgumentException("raft.election.timeout.max.ms must be above raft.election.timeout.min.ms");

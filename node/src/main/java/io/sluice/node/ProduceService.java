@@ -33,6 +33,10 @@ final class ProduceService extends ProduceServiceGrpc.ProduceServiceImplBase {
       append.addBatches(AppendBatch.newBuilder()
           .setTopic(b.getTopic()).setPartition(b.getPartition()).setRecords(b.getRecords()));
     }
+    if (request.hasGroupCommit()) {
+      // Validated in startTransaction and fenced in apply: records and offsets land together or not at all.
+      append.setGroupCommit(request.getGroupCommit());
+    }
     Command command = Command.newBuilder().setTimestampMs(System.currentTimeMillis()).setAppend(append).build();
     Replies.propose(node, command, observer,
         outcome -> response(request, outcome.result().getAppend(), outcome.raftIndex()));

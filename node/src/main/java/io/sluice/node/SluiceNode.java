@@ -96,6 +96,7 @@ public final class SluiceNode implements AutoCloseable {
   private volatile RaftClient raftClient; // for registering; rebuilt when the voters change
   private List<RaftPeer> raftClientVoters = List.of(); // what raftClient was built for; scheduler thread only
   private AdminService adminService;
+  private final GroupCoordinator groupCoordinator = new GroupCoordinator(this, System::nanoTime);
   private Server grpcServer;
 
   public SluiceNode(NodeConfig config) {
@@ -160,6 +161,9 @@ public final class SluiceNode implements AutoCloseable {
         .addService(new TopicService(this))
         .addService(new ClusterService(this))
         .addService(adminService)
+        .addService(new GroupService(this, groupCoordinator, new CommitBatcher(this,
+            config.getInt(NodeConfig.GROUP_COMMIT_BATCH_COMMITS_MAX), config.getInt(NodeConfig.GROUP_COMMIT_QUEUE_COMMITS_MAX),
+            config.getInt(NodeConfig.REQUEST_BYTES_MAX) / 2)))
         .intercept(monitoring.grpcInterceptor())
         .build()
         .start();
@@ -168,6 +172,8 @@ public final class SluiceNode implements AutoCloseable {
     scheduler.scheduleWithFixedDelay(this::registerClientAddress, 0, 500, TimeUnit.MILLISECONDS);
     long retentionMs = config.getLong(NodeConfig.RETENTION_CHECK_INTERVAL_MS);
     scheduler.scheduleWithFixedDelay(new RetentionEnforcer(this), retentionMs, retentionMs, TimeUnit.MILLISECONDS);
+    long livenessMs = config.getLong(NodeConfig.GROUP_LIVENESS_CHECK_INTERVAL_MS);
+    scheduler.scheduleWithFixedDelay(groupCoordinator, livenessMs, livenessMs, TimeUnit.MILLISECONDS);
     LOG.info("node {} serving clients on {} (advertised {}), Raft on {}, HTTP on {}, data in {}", config.nodeId(),
         clientAddress(), config.advertisedListen(), config.raftListen(), httpAddress(), dataDir.toAbsolutePath());
     return this;

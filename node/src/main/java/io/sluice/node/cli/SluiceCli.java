@@ -29,6 +29,7 @@ import picocli.CommandLine.Spec;
       ClusterCommand.class,
       CheckHistoryCommand.class,
       VerifyCommand.class,
+      GroupCommand.class,
       CommandLine.HelpCommand.class
     },
     footer = {

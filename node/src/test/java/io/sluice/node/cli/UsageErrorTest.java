@@ -111,8 +111,13 @@ class UsageErrorTest {
     CliRun run = CliRun.run("--help");
     assertEquals(SluiceCli.EXIT_OK, run.exitCode(), run.toString());
     for (String command :
-        new String[] {"server", "local-cluster", "topic", "produce", "consume", "cluster"}) {
+        new String[] {"server", "local-cluster", "topic", "produce", "consume", "cluster", "group"}) {
       assertTrue(run.out().contains(command), command + " missing from " + run);
     }
+  }
+
+  @Test
+  void groupSubcommandMissingIsAUsageError() {
+    assertUsageError(CliRun.run("group"), "missing subcommand");
   }
 }
