@@ -19,7 +19,8 @@ final class Errors {
 
   static Status.Code codeOf(ErrorReason reason) {
     return switch (reason) {
-      case NOT_LEADER, OUT_OF_ORDER_SEQUENCE, PRODUCER_FENCED, UNKNOWN_PRODUCER_ID -> Status.Code.FAILED_PRECONDITION;
+      case NOT_LEADER, OUT_OF_ORDER_SEQUENCE, PRODUCER_FENCED, UNKNOWN_PRODUCER_ID, ILLEGAL_GENERATION, UNKNOWN_MEMBER_ID ->
+          Status.Code.FAILED_PRECONDITION;
       case NO_LEADER, COMMIT_TIMEOUT, NODE_NOT_READY, NOT_CAUGHT_UP -> Status.Code.UNAVAILABLE;
       case UNKNOWN_TOPIC -> Status.Code.NOT_FOUND;
       case TOPIC_EXISTS -> Status.Code.ALREADY_EXISTS;
