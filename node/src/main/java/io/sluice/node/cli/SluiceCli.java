@@ -27,6 +27,7 @@ import picocli.CommandLine.Spec;
       ProduceCommand.class,
       ConsumeCommand.class,
       ClusterCommand.class,
+      BenchCommand.class,
       CommandLine.HelpCommand.class
     },
     footer = {
