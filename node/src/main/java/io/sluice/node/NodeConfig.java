@@ -97,6 +97,16 @@ public final class NodeConfig {
           + " commit; new writes are refused meanwhile (not written, so clients retry them on the next leader)."
           + " A stopping node also keeps refusing writes, at most this long, until none came for 250 ms.");
 
+  // Produce path performance (GroupCommit, Ratis log settings in SluiceNode)
+  public static final Key GROUP_COMMIT_ENTRIES_IN_FLIGHT_MAX = key("produce.group.commit.entries.in.flight.max", "2",
+      "entries", "Produce entries the leader keeps in flight (proposed, not yet applied) before further produce"
+          + " requests wait and are merged into one Raft entry (group commit); each request keeps its own"
+          + " all-or-nothing result. 0 turns merging off (one entry per request).");
+  public static final Key GROUP_COMMIT_REQUESTS_MAX = key("produce.group.commit.requests.max", "256", "requests",
+      "Most produce requests merged into one Raft entry.");
+  public static final Key GROUP_COMMIT_BYTES_MAX = key("produce.group.commit.bytes.max", "8388608", "bytes",
+      "Largest merged Raft entry; a request that would push an entry past it waits for the next one.");
+
   // Monitoring (io.sluice.node.metrics, io.sluice.node.http)
   public static final Key HTTP_LISTEN = key("http.listen", "127.0.0.1:7270", "host:port",
       "Address of the HTTP endpoint serving `/metrics` (Prometheus), `/health/live` and `/health/ready` (port 0: any free port).");
@@ -178,6 +188,15 @@ public final class NodeConfig {
     }
     getLong(DISK_FREE_BYTES_MIN);
     getLong(LOG_PURGE_GAP_ENTRIES);
+    if (getInt(GROUP_COMMIT_ENTRIES_IN_FLIGHT_MAX) < 0) {
+      throw new IllegalArgumentException(GROUP_COMMIT_ENTRIES_IN_FLIGHT_MAX.name() + " must not be negative, got "
+          + get(GROUP_COMMIT_ENTRIES_IN_FLIGHT_MAX));
+    }
+    for (Key k : List.of(GROUP_COMMIT_REQUESTS_MAX, GROUP_COMMIT_BYTES_MAX)) {
+      if (getInt(k) <= 0) {
+        throw new IllegalArgumentException(k.name() + " must be positive, got " + get(k));
+      }
+    }
     long lag = getLong(MEMBERSHIP_CATCHUP_LAG_ENTRIES_MAX);
     if (lag < 1 || lag > Integer.MAX_VALUE) {
       throw new IllegalArgumentException(MEMBERSHIP_CATCHUP_LAG_ENTRIES_MAX.name() + " must be from 1 to "
@@ -296,7 +315,15 @@ public final class NodeConfig {
 
   public Limits limits() {
     return new Limits(getInt(RECORD_BYTES_MAX), getInt(BATCH_BYTES_MAX), getInt(REQUEST_BYTES_MAX),
-        getInt(TOPIC_PARTITIONS_MAX));
+        getInt(TOPIC_PARTITIONS_MAX), groupEntryBytesMax());
+  }
+
+  /**
+   * Largest group-commit entry the validator accepts: the configured bound (which counts each
+   * request with its framing, see GroupCommit) plus the command's own header.
+   */
+  public int groupEntryBytesMax() {
+    return (int) Math.min(Integer.MAX_VALUE, (long) getInt(GROUP_COMMIT_BYTES_MAX) + 64);
   }
 
   /** Every effective value, for logging at start. */
