@@ -7,6 +7,7 @@
 #   --records N      records for produce and consume (default 500000)
 #   --e2e-records N  records per e2e run (default 50000)
 #   --set KEY=VALUE  node configuration passed to every node (repeatable), e.g. to compare tunings
+#   --only LIST      run only these of produce,consume,e2e-5000,e2e-1000,e2e-1by1 (comma-separated)
 #   --keep           keep the data directory (default: deleted)
 # Environment: SLUICE_JAVA_OPTS (node and tool JVMs), BENCH_DIR (default: a new temp directory),
 #   BENCH_BASE_PORT (client ports BASE..BASE+2, Raft +100, HTTP +200; default 7470).
@@ -21,14 +22,16 @@ sluice="$root/bin/sluice"
 records=500000
 e2e_records=50000
 keep=false
+only=",produce,consume,e2e-5000,e2e-1000,e2e-1by1,"
 sets=()
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --records) records="$2"; shift 2 ;;
     --e2e-records) e2e_records="$2"; shift 2 ;;
     --keep) keep=true; shift ;;
+    --only) only=",$2,"; shift 2 ;;
     --set) sets+=(--set "$2"); shift 2 ;;
-    -h|--help) sed -n '2,14p' "${BASH_SOURCE[0]}"; exit 0 ;;
+    -h|--help) sed -n '2,15p' "${BASH_SOURCE[0]}"; exit 0 ;;
     *) echo "bench/run.sh: error: unknown argument $1 (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -80,10 +83,26 @@ done
 
 common=(--bootstrap "$bootstrap" --topic bench --json --progress-ms 5000)
 producer=(--record-size 1024 --batch-bytes 65536 --linger-ms 5)
-run() { # name, args...: runs one benchmark, keeps its JSON
+# CPU time (user + system) the three nodes have used so far, in clock ticks: divided by the
+# records of a run it gives the cluster's CPU cost per record, a figure that other load on the
+# machine disturbs far less than records/s.
+node_cpu_ticks() {
+  local total=0 pid
+  for pid in "${pids[@]}"; do
+    total=$((total + $(awk '{print $14 + $15}' "/proc/$pid/stat" 2>/dev/null || echo 0)))
+  done
+  echo "$total"
+}
+run() { # name, args...: runs one benchmark, keeps its JSON and the nodes' CPU per record
   local name="$1"; shift
+  [[ "$only" == *",$name,"* ]] || return 0
   echo "== $name: sluice bench $*" >&2
+  local before; before=$(node_cpu_ticks)
   "$sluice" bench "$@" >"$dir/$name.json"
+  local ticks=$(($(node_cpu_ticks) - before)) records
+  records=$(sed -n 's/^  "records": \([0-9]*\),$/\1/p' "$dir/$name.json")
+  awk -v t="$ticks" -v r="$records" -v hz="$(getconf CLK_TCK)" \
+    'BEGIN { if (r > 0) printf "%.0f\n", t * 1e6 / hz / r; else print "-" }' >"$dir/$name.cpu"
   cat "$dir/$name.json" >&2
 }
 run produce produce "${common[@]}" "${producer[@]}" --partitions 6 --records "$records" --warmup-records 50000
@@ -94,8 +113,9 @@ run e2e-1by1 e2e "${common[@]}" --record-size 1024 --records "$((e2e_records / 1
 
 field() { sed -n "s/^  \"$2\": \\(.*\\),\\{0,1\\}\$/\\1/p" "$dir/$1.json" | tr -d ','; }
 echo
-printf '%-34s %12s %9s %9s %9s %9s %9s %7s\n' benchmark records/s MiB/s p50_ms p99_ms p99.9_ms max_ms errors
+printf '%-34s %12s %9s %9s %9s %9s %9s %7s %15s\n' benchmark records/s MiB/s p50_ms p99_ms p99.9_ms max_ms errors node_cpu_us/rec
 for name in produce consume e2e-5000 e2e-1000 e2e-1by1; do
+  [[ -f "$dir/$name.json" ]] || continue
   case "$name" in
     produce) label="produce (1 KiB, 64 KiB, 5 ms)" ;;
     consume) label="consume (1 consumer, from disk)" ;;
@@ -103,8 +123,10 @@ for name in produce consume e2e-5000 e2e-1000 e2e-1by1; do
     e2e-1000) label="e2e at 1,000 records/s" ;;
     e2e-1by1) label="e2e one at a time" ;;
   esac
-  printf '%-34s %12s %9s %9s %9s %9s %9s %7s\n' "$label" "$(field "$name" records_per_s)" \
+  printf '%-34s %12s %9s %9s %9s %9s %9s %7s %15s\n' "$label" "$(field "$name" records_per_s)" \
     "$(field "$name" mib_per_s)" "$(field "$name" latency_p50_ms)" "$(field "$name" latency_p99_ms)" \
-    "$(field "$name" latency_p999_ms)" "$(field "$name" latency_max_ms)" "$(field "$name" errors)"
+    "$(field "$name" latency_p999_ms)" "$(field "$name" latency_max_ms)" "$(field "$name" errors)" \
+    "$(cat "$dir/$name.cpu")"
 done
+echo "(node_cpu_us/rec: CPU time of the three node processes during the run per record counted)"
 echo "($(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, $(uname -m), 3 nodes on 127.0.0.1, 6 partitions, replication 3)"

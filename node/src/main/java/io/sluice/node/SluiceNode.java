@@ -198,9 +198,16 @@ public final class SluiceNode implements AutoCloseable {
     // A produce request may be up to request.bytes.max; Ratis must carry it in one entry.
     SizeInBytes entryMax = SizeInBytes.valueOf(
         Math.max(config.getLong(NodeConfig.REQUEST_BYTES_MAX), config.groupEntryBytesMax()) + (1 << 20));
-    RaftServerConfigKeys.Log.Appender.setBufferByteLimit(p, SizeInBytes.valueOf(Math.max(entryMax.getSize(), 4L << 20)));
+    RaftServerConfigKeys.Log.Appender.setBufferByteLimit(p, SizeInBytes.valueOf(
+        Math.max(entryMax.getSize(), config.getInt(NodeConfig.RAFT_APPENDER_BUFFER_BYTES_MAX))));
     GrpcConfigKeys.setMessageSizeMax(p, SizeInBytes.valueOf(Math.max(entryMax.getSize() * 2, 64L << 20)));
-    RaftServerConfigKeys.Log.setWriteBufferSize(p, SizeInBytes.valueOf(Math.max(entryMax.getSize() + 1024, 8L << 20)));
+    RaftServerConfigKeys.Log.setWriteBufferSize(p, SizeInBytes.valueOf(
+        Math.max(entryMax.getSize() + 1024, config.getInt(NodeConfig.RAFT_LOG_WRITE_BUFFER_BYTES))));
+    // Throughput settings of the log and the appenders (see NodeConfig). Durability does not depend
+    // on them: Ratis acknowledges an entry only once a majority has fsynced it.
+    RaftServerConfigKeys.Log.setForceSyncNum(p, config.getInt(NodeConfig.RAFT_LOG_FORCE_SYNC_ENTRIES));
+    GrpcConfigKeys.Server.setLeaderOutstandingAppendsMax(p,
+        config.getInt(NodeConfig.RAFT_APPENDER_OUTSTANDING_APPENDS_MAX));
     return p;
   }
 
