@@ -9,6 +9,7 @@
 #   --set KEY=VALUE  node configuration passed to every node (repeatable), e.g. to compare tunings
 #   --only LIST      run only these of produce,consume,e2e-5000,e2e-1000,e2e-1by1 (comma-separated)
 #   --keep           keep the data directory (default: deleted)
+#   --jfr            record a JFR profile of each node into the data directory (implies --keep)
 # Environment: SLUICE_JAVA_OPTS (node and tool JVMs), BENCH_DIR (default: a new temp directory),
 #   BENCH_BASE_PORT (client ports BASE..BASE+2, Raft +100, HTTP +200; default 7470).
 #
@@ -22,6 +23,7 @@ sluice="$root/bin/sluice"
 records=500000
 e2e_records=50000
 keep=false
+jfr=false
 only=",produce,consume,e2e-5000,e2e-1000,e2e-1by1,"
 sets=()
 while [[ $# -gt 0 ]]; do
@@ -29,9 +31,10 @@ while [[ $# -gt 0 ]]; do
     --records) records="$2"; shift 2 ;;
     --e2e-records) e2e_records="$2"; shift 2 ;;
     --keep) keep=true; shift ;;
+    --jfr) jfr=true; keep=true; shift ;;
     --only) only=",$2,"; shift 2 ;;
     --set) sets+=(--set "$2"); shift 2 ;;
-    -h|--help) sed -n '2,15p' "${BASH_SOURCE[0]}"; exit 0 ;;
+    -h|--help) sed -n '2,16p' "${BASH_SOURCE[0]}"; exit 0 ;;
     *) echo "bench/run.sh: error: unknown argument $1 (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -65,7 +68,11 @@ peers="n1=127.0.0.1:$((base + 100)),n2=127.0.0.1:$((base + 101)),n3=127.0.0.1:$(
 bootstrap="127.0.0.1:$base,127.0.0.1:$((base + 1)),127.0.0.1:$((base + 2))"
 for i in 0 1 2; do
   id="n$((i + 1))"
-  "$sluice" server --id "$id" --data-dir "$dir/$id" --peers "$peers" --cluster-id bench \
+  java_opts="${SLUICE_JAVA_OPTS:-}"
+  if [[ "$jfr" == true ]]; then
+    java_opts+=" -XX:StartFlightRecording=filename=$dir/$id.jfr,settings=profile,dumponexit=true"
+  fi
+  SLUICE_JAVA_OPTS="$java_opts" "$sluice" server --id "$id" --data-dir "$dir/$id" --peers "$peers" --cluster-id bench \
     --listen "127.0.0.1:$((base + i))" --raft-listen "127.0.0.1:$((base + 100 + i))" \
     --http-listen "127.0.0.1:$((base + 200 + i))" "${sets[@]}" >"$dir/$id.log" 2>&1 &
   pids+=($!)
@@ -99,8 +106,10 @@ run() { # name, args...: runs one benchmark, keeps its JSON and the nodes' CPU p
   echo "== $name: sluice bench $*" >&2
   local before; before=$(node_cpu_ticks)
   "$sluice" bench "$@" >"$dir/$name.json"
-  local ticks=$(($(node_cpu_ticks) - before)) records
+  local ticks=$(($(node_cpu_ticks) - before)) records warmup
   records=$(sed -n 's/^  "records": \([0-9]*\),$/\1/p' "$dir/$name.json")
+  warmup=$(printf '%s\n' "$@" | sed -n '/^--warmup-records$/{n;p}')
+  records=$((records + ${warmup:-0}))
   awk -v t="$ticks" -v r="$records" -v hz="$(getconf CLK_TCK)" \
     'BEGIN { if (r > 0) printf "%.0f\n", t * 1e6 / hz / r; else print "-" }' >"$dir/$name.cpu"
   cat "$dir/$name.json" >&2
@@ -128,5 +137,5 @@ for name in produce consume e2e-5000 e2e-1000 e2e-1by1; do
     "$(field "$name" latency_p999_ms)" "$(field "$name" latency_max_ms)" "$(field "$name" errors)" \
     "$(cat "$dir/$name.cpu")"
 done
-echo "(node_cpu_us/rec: CPU time of the three node processes during the run per record counted)"
+echo "(node_cpu_us/rec: CPU time of the three node processes during the run per record, warm-up included)"
 echo "($(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, $(uname -m), 3 nodes on 127.0.0.1, 6 partitions, replication 3)"

@@ -124,10 +124,16 @@ final class BenchE2eCommand implements Callable<Integer> {
     receiving.setDaemon(true);
     receiving.start();
     try {
-      // Warm-up, one at a time, not counted.
+      // Warm-up, sent like the measured records (one at a time, or at the rate), not counted.
+      long warmupStartNanos = System.nanoTime();
       for (long seq = 0; seq < common.warmupRecords; seq++) {
-        receiver.awaitOne(sendOne(producer, template, seq), timeoutMs);
+        BenchCommand.pace(warmupStartNanos, seq, rate);
+        CompletableFuture<?> send = sendOne(producer, template, seq);
+        if (rate == 0) {
+          receiver.awaitOne(send, timeoutMs);
+        }
       }
+      receiver.awaitWarmup(common.warmupRecords, timeoutMs);
       long startNanos = System.nanoTime();
       BenchStats stats = new BenchStats(true, startNanos);
       receiver.measure(stats);
@@ -174,6 +180,7 @@ final class BenchE2eCommand implements Callable<Integer> {
     private final Consumer consumer;
     private final Semaphore arrivals = new Semaphore(0);
     private final AtomicLong measured = new AtomicLong();
+    private final AtomicLong warmupArrived = new AtomicLong();
     private volatile BenchStats stats;
     private volatile boolean stopped;
     private volatile long lastReceivedNanos;
@@ -210,7 +217,9 @@ final class BenchE2eCommand implements Callable<Integer> {
       long seq = b.getLong();
       long sentNanos = b.getLong();
       BenchStats s = stats;
-      if (s != null && seq >= common.warmupRecords) {
+      if (seq < common.warmupRecords) {
+        warmupArrived.incrementAndGet();
+      } else if (s != null) {
         s.recordSuccess(v.length, nowNanos - sentNanos);
         measured.incrementAndGet();
         lastReceivedNanos = nowNanos;
@@ -240,11 +249,20 @@ final class BenchE2eCommand implements Callable<Integer> {
 
     /** Waits until {@code count} measured records arrived, or {@code idleMs} passed without one. */
     void awaitCount(long count, long idleMs) throws InterruptedException {
-      long last = measured.get();
+      await(measured, count, idleMs);
+    }
+
+    /** Waits for the warm-up records like {@link #awaitCount}; ones that never come are not counted. */
+    void awaitWarmup(long count, long idleMs) throws InterruptedException {
+      await(warmupArrived, count, idleMs);
+    }
+
+    private void await(AtomicLong counter, long count, long idleMs) throws InterruptedException {
+      long last = counter.get();
       long idleSince = System.nanoTime();
-      while (measured.get() < count && failure == null) {
+      while (counter.get() < count && failure == null) {
         Thread.sleep(5);
-        long now = measured.get();
+        long now = counter.get();
         if (now != last) {
           last = now;
           idleSince = System.nanoTime();
