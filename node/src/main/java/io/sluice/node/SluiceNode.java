@@ -458,9 +458,19 @@ public final class SluiceNode implements AutoCloseable {
     return monitoring.httpAddress();
   }
 
-  /** Writes waiting for commit on this node now. */
+  /** Writes waiting for commit on this node now: proposed ones and produce requests waiting to be merged. */
   public int pendingWrites() {
-    return proposer.pendingWrites();
+    return proposer.pendingWrites() + groupCommit.queued();
+  }
+
+  /** Produce entries this node proposed through group commit, since it started. */
+  public long groupCommitEntries() {
+    return groupCommit.counts()[0];
+  }
+
+  /** Produce requests those entries carried; over {@link #groupCommitEntries()}, the merge ratio. */
+  public long groupCommitRequests() {
+    return groupCommit.counts()[1];
   }
 
   private StatusRuntimeException notLeader(String leader) {

@@ -63,13 +63,10 @@ class BenchCommandTest {
   @TestInstance(TestInstance.Lifecycle.PER_CLASS)
   @Timeout(value = 240, unit = TimeUnit.SECONDS)
   class AgainstACluster {
-    @TempDir
-    Path tmp;
-
     PublicTestCluster cluster;
 
     @BeforeAll
-    void start() throws Exception {
+    void start(@TempDir Path tmp) throws Exception {
       cluster = PublicTestCluster.start(tmp, 3);
     }
 
