@@ -25,9 +25,11 @@ import java.util.concurrent.CompletableFuture;
  * leader) every request in it is NOT_WRITTEN; if its commit times out, every one is UNKNOWN —
  * exactly as for a lone request. Acknowledgement still means committed on a majority with fsync.
  *
- * <p>Order: requests are proposed in arrival order (FIFO), and the state machine applies a group
- * in order, so two requests for one partition keep their order as separate entries would.
- * Requests carrying a consumer group's offsets ({@code group_commit}) are proposed alone.
+ * <p>Order: waiting requests are taken in arrival order and a group is applied in that order.
+ * Two entries proposed at once may enter the log in either order, as two requests arriving at
+ * once always could; a client that needs order waits for one answer before sending the next
+ * (the SDK keeps one batch per partition in flight). Requests carrying a consumer group's offsets
+ * ({@code group_commit}) are proposed alone.
  *
  * <p>Thread-safe: the queue and counters are guarded by {@code this}; proposing and completing
  * happen outside the lock. The queue holds at most {@code pending.writes.max} requests; more get
