@@ -6,6 +6,7 @@
 # Usage: bench/run.sh [--records N] [--e2e-records N] [--keep] [--set KEY=VALUE ...]
 #   --records N      records for produce and consume (default 500000)
 #   --e2e-records N  records per e2e run (default 50000)
+#   --producers N    producers in the produce run (default 1)
 #   --set KEY=VALUE  node configuration passed to every node (repeatable), e.g. to compare tunings
 #   --only LIST      run only these of produce,consume,e2e-5000,e2e-1000,e2e-1by1 (comma-separated)
 #   --keep           keep the data directory (default: deleted)
@@ -22,6 +23,7 @@ sluice="$root/bin/sluice"
 
 records=500000
 e2e_records=50000
+producers=1
 keep=false
 jfr=false
 only=",produce,consume,e2e-5000,e2e-1000,e2e-1by1,"
@@ -30,11 +32,12 @@ while [[ $# -gt 0 ]]; do
   case "$1" in
     --records) records="$2"; shift 2 ;;
     --e2e-records) e2e_records="$2"; shift 2 ;;
+    --producers) producers="$2"; shift 2 ;;
     --keep) keep=true; shift ;;
     --jfr) jfr=true; keep=true; shift ;;
     --only) only=",$2,"; shift 2 ;;
     --set) sets+=(--set "$2"); shift 2 ;;
-    -h|--help) sed -n '2,16p' "${BASH_SOURCE[0]}"; exit 0 ;;
+    -h|--help) sed -n '2,17p' "${BASH_SOURCE[0]}"; exit 0 ;;
     *) echo "bench/run.sh: error: unknown argument $1 (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -47,6 +50,11 @@ pids=()
 cleanup() {
   local status=$?
   trap - EXIT INT TERM
+  if [[ "$keep" == true ]]; then # the nodes' metrics at the end (e.g. the group-commit merge ratio)
+    for i in 0 1 2; do
+      curl -s --max-time 2 "http://127.0.0.1:$((base + 200 + i))/metrics" >"$dir/n$((i + 1)).metrics" 2>/dev/null || true
+    done
+  fi
   for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
   local deadline=$((SECONDS + 15))
   for pid in "${pids[@]}"; do
@@ -114,7 +122,8 @@ run() { # name, args...: runs one benchmark, keeps its JSON and the nodes' CPU p
     'BEGIN { if (r > 0) printf "%.0f\n", t * 1e6 / hz / r; else print "-" }' >"$dir/$name.cpu"
   cat "$dir/$name.json" >&2
 }
-run produce produce "${common[@]}" "${producer[@]}" --partitions 6 --records "$records" --warmup-records 50000
+run produce produce "${common[@]}" "${producer[@]}" --partitions 6 --records "$records" --warmup-records 50000 \
+  --producers "$producers"
 run consume consume "${common[@]}" --records "$records"
 run e2e-5000 e2e "${common[@]}" --record-size 1024 --target-rate 5000 --records "$e2e_records" --warmup-records 5000
 run e2e-1000 e2e "${common[@]}" --record-size 1024 --target-rate 1000 --records "$((e2e_records / 5))" --warmup-records 1000
