@@ -73,6 +73,10 @@ final class GroupCommit {
   CompletableFuture<Proposer.Outcome> submit(Command command) {
     Append append = command.getAppend();
     if (entriesInFlightMax == 0 || append.hasGroupCommit()) {
+      synchronized (this) {
+        entries++;
+        mergedRequests++;
+      }
       return node.proposer().propose(command);
     }
     synchronized (this) {
