@@ -154,7 +154,8 @@ final class BenchStats {
       Map<String, Object> m = new LinkedHashMap<>();
       m.put("benchmark", kind);
       m.put("records", records);
-      m.put("seconds", round(seconds));
+      // Microseconds: a short run's rate must be recomputable from records and seconds.
+      m.put("seconds", Math.round(seconds * 1e6) / 1e6);
       m.put("records_per_s", round(recordsPerSecond));
       m.put("mib_per_s", round(mibPerSecond));
       m.put("latency_avg_ms", latency == null ? null : round(latency.avgMs()));
