@@ -117,6 +117,28 @@ public final class NodeConfig {
           + " flight wait for the next.");
   public static final Key GROUP_COMMIT_QUEUE_COMMITS_MAX = key("group.commit.queue.commits.max", "4096", "commits",
       "Offset commits that may wait for a batch; more fail with TOO_MANY_REQUESTS (not written).");
+  // Produce path performance (GroupCommit, Ratis log settings in SluiceNode)
+  public static final Key GROUP_COMMIT_ENTRIES_IN_FLIGHT_MAX = key("produce.group.commit.entries.in.flight.max", "2",
+      "entries", "Produce entries the leader keeps in flight (proposed, not yet applied) before further produce"
+          + " requests wait and are merged into one Raft entry (group commit); each request keeps its own"
+          + " all-or-nothing result. 0 turns merging off (one entry per request).");
+  public static final Key GROUP_COMMIT_REQUESTS_MAX = key("produce.group.commit.requests.max", "256", "requests",
+      "Most produce requests merged into one Raft entry.");
+  public static final Key GROUP_COMMIT_BYTES_MAX = key("produce.group.commit.bytes.max", "8388608", "bytes",
+      "Largest merged Raft entry; a request that would push an entry past it waits for the next one.");
+  public static final Key RAFT_LOG_WRITE_BUFFER_BYTES = key("raft.log.write.buffer.bytes", "8388608", "bytes",
+      "Buffer in front of the Raft log file (Ratis `raft.server.log.write.buffer.size`); raised to the largest"
+          + " entry plus 1 KiB when smaller.");
+  public static final Key RAFT_LOG_FORCE_SYNC_ENTRIES = key("raft.log.force.sync.entries", "128", "entries",
+      "Most entries written to the Raft log between two fsyncs (Ratis `raft.server.log.force.sync.num`). The log"
+          + " also fsyncs as soon as its write queue is empty, so a lone entry is never held back; an entry is"
+          + " acknowledged only after its fsync on a majority whatever this is.");
+  public static final Key RAFT_APPENDER_BUFFER_BYTES_MAX = key("raft.log.appender.buffer.bytes.max", "4194304",
+      "bytes", "Most entry bytes the leader sends a follower in one append (Ratis"
+          + " `raft.server.log.appender.buffer.byte-limit`); raised to the largest entry when smaller.");
+  public static final Key RAFT_APPENDER_OUTSTANDING_APPENDS_MAX = key("raft.log.appender.outstanding.appends.max",
+      "8", "requests", "Appends the leader sends a follower before waiting for replies (Ratis"
+          + " `raft.grpc.server.leader.outstanding.appends.max`).");
 
   // Monitoring (io.sluice.node.metrics, io.sluice.node.http)
   public static final Key HTTP_LISTEN = key("http.listen", "127.0.0.1:7270", "host:port",
@@ -201,6 +223,16 @@ public final class NodeConfig {
     }
     getLong(DISK_FREE_BYTES_MIN);
     getLong(LOG_PURGE_GAP_ENTRIES);
+    if (getInt(GROUP_COMMIT_ENTRIES_IN_FLIGHT_MAX) < 0) {
+      throw new IllegalArgumentException(GROUP_COMMIT_ENTRIES_IN_FLIGHT_MAX.name() + " must not be negative, got "
+          + get(GROUP_COMMIT_ENTRIES_IN_FLIGHT_MAX));
+    }
+    for (Key k : List.of(GROUP_COMMIT_REQUESTS_MAX, GROUP_COMMIT_BYTES_MAX, RAFT_LOG_WRITE_BUFFER_BYTES,
+        RAFT_LOG_FORCE_SYNC_ENTRIES, RAFT_APPENDER_BUFFER_BYTES_MAX, RAFT_APPENDER_OUTSTANDING_APPENDS_MAX)) {
+      if (getInt(k) <= 0) {
+        throw new IllegalArgumentException(k.name() + " must be positive, got " + get(k));
+      }
+    }
     long lag = getLong(MEMBERSHIP_CATCHUP_LAG_ENTRIES_MAX);
     if (lag < 1 || lag > Integer.MAX_VALUE) {
       throw new IllegalArgumentException(MEMBERSHIP_CATCHUP_LAG_ENTRIES_MAX.name() + " must be from 1 to "
@@ -325,7 +357,15 @@ public final class NodeConfig {
 
   public Limits limits() {
     return new Limits(getInt(RECORD_BYTES_MAX), getInt(BATCH_BYTES_MAX), getInt(REQUEST_BYTES_MAX),
-        getInt(TOPIC_PARTITIONS_MAX));
+        getInt(TOPIC_PARTITIONS_MAX), groupEntryBytesMax());
+  }
+
+  /**
+   * Largest group-commit entry the validator accepts: the configured bound (which counts each
+   * request with its framing, see GroupCommit) plus the command's own header.
+   */
+  public int groupEntryBytesMax() {
+    return (int) Math.min(Integer.MAX_VALUE, (long) getInt(GROUP_COMMIT_BYTES_MAX) + 64);
   }
 
   /** Every effective value, for logging at start. */

@@ -7,6 +7,7 @@ import io.sluice.api.v1.OffsetResetMode;
 import io.sluice.internal.v1.JoinGroup;
 import io.sluice.internal.v1.ResetGroupOffsets;
 import io.sluice.protocol.GroupIds;
+import io.sluice.internal.v1.Append;
 import io.sluice.internal.v1.AppendBatch;
 import io.sluice.internal.v1.Command;
 import io.sluice.internal.v1.TopicState;
@@ -38,6 +39,10 @@ public final class CommandValidator {
 
   /** Throws {@link CommandRejectedException} saying what is wrong, or returns normally. */
   public void validate(Command command, int commandBytes, LogCore core) throws CommandRejectedException {
+    if (command.getKindCase() == Command.KindCase.APPEND_GROUP) {
+      validateGroup(command, commandBytes, core);
+      return;
+    }
     if (commandBytes > limits.requestBytesMax()) {
       throw new CommandRejectedException(ErrorReason.RECORD_TOO_LARGE, "request of " + commandBytes
           + " bytes is over the maximum of " + limits.requestBytesMax());
@@ -172,15 +177,42 @@ public final class CommandValidator {
     }
   }
 
+  /**
+   * A group commit: within {@code groupBytesMax}, and every Append valid as a request on its own.
+   * The leader checks each request before merging it (see {@link #validateAppend(Append, LogCore)}),
+   * so a bad one fails alone; this re-check keeps the log free of unchecked data whoever proposes.
+   */
+  private void validateGroup(Command command, int commandBytes, LogCore core) throws CommandRejectedException {
+    if (commandBytes > limits.groupBytesMax()) {
+      throw new CommandRejectedException(ErrorReason.RECORD_TOO_LARGE, "group commit of " + commandBytes
+          + " bytes is over the maximum of " + limits.groupBytesMax());
+    }
+    if (command.getAppendGroup().getAppendsCount() == 0) {
+      throw new CommandRejectedException(ErrorReason.INVALID_REQUEST, "group commit carries no requests");
+    }
+    for (Append a : command.getAppendGroup().getAppendsList()) {
+      if (a.getSerializedSize() > limits.requestBytesMax()) {
+        throw new CommandRejectedException(ErrorReason.RECORD_TOO_LARGE, "request of " + a.getSerializedSize()
+            + " bytes in a group commit is over the maximum of " + limits.requestBytesMax());
+      }
+      validateAppend(a, core);
+    }
+  }
+
   private void validateAppend(Command command, LogCore core) throws CommandRejectedException {
-    if (command.getAppend().getBatchesCount() == 0) {
+    validateAppend(command.getAppend(), core);
+  }
+
+  /** Checks one produce request's batches: names, partitions, sizes, CRCs. Thread-safe. */
+  public void validateAppend(Append append, LogCore core) throws CommandRejectedException {
+    if (append.getBatchesCount() == 0) {
       throw new CommandRejectedException(ErrorReason.INVALID_REQUEST, "produce request carries no batches");
     }
-    if (command.getAppend().hasGroupCommit()) {
-      validateCommit(command.getAppend().getGroupCommit());
+    if (append.hasGroupCommit()) {
+      validateCommit(append.getGroupCommit());
     }
     Set<String> seen = new HashSet<>();
-    for (AppendBatch b : command.getAppend().getBatchesList()) {
+    for (AppendBatch b : append.getBatchesList()) {
       checkName(b.getTopic());
       Optional<TopicState> topic = core.topic(b.getTopic());
       if (topic.isEmpty()) {

@@ -4,6 +4,8 @@ import com.google.protobuf.InvalidProtocolBufferException;
 import io.sluice.api.v1.ErrorReason;
 import io.sluice.internal.v1.AlterTopicConfig;
 import io.sluice.internal.v1.Append;
+import io.sluice.internal.v1.AppendGroup;
+import io.sluice.internal.v1.AppendGroupResult;
 import io.sluice.internal.v1.AppendBatch;
 import io.sluice.internal.v1.AppendResult;
 import io.sluice.internal.v1.Command;
@@ -32,6 +34,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -230,6 +233,7 @@ public final class LogCore implements AutoCloseable {
         case COMMIT_OFFSETS -> groupApply.commit(command.getTimestampMs(), command.getCommitOffsets(), batch);
         case RESET_GROUP_OFFSETS -> groupApply.reset(command.getTimestampMs(), command.getResetGroupOffsets(), batch);
         case DELETE_GROUP -> groupApply.delete(command.getDeleteGroup(), batch, effects);
+        case APPEND_GROUP -> appendGroup(command.getTimestampMs(), command.getAppendGroup(), batch, effects);
         case KIND_NOT_SET -> throw new IllegalStateException("entry " + index + " has a command with no kind");
       };
       batch.put(Keys.APPLIED, ByteBuffer.allocate(16).putLong(term).putLong(index).array());
@@ -271,6 +275,9 @@ public final class LogCore implements AutoCloseable {
     final Set<Long> producersRemoved = new HashSet<>();
     final Map<String, StoredGroup> groupsPut = new TreeMap<>();
     final Set<String> groupsRemoved = new HashSet<>();
+    // Producer-partition states written earlier in this entry (an AppendGroup may touch one twice),
+    // keyed by their RocksDB key; read before the database, which does not have them yet.
+    final Map<ByteBuffer, byte[]> producerPartitionsPut = new HashMap<>();
 
     void publish(LogCore core) {
       core.partitions.putAll(partitionsPut);
@@ -369,7 +376,11 @@ public final class LogCore implements AutoCloseable {
       }
       int first = header.getInt(RecordBatch.BASE_SEQUENCE_OFFSET);
       int last = first + header.getInt(RecordBatch.LAST_OFFSET_DELTA_OFFSET);
-      byte[] stateBytes = db.get(Keys.producerPartition(producerId, t.getTopicId(), b.getPartition()));
+      byte[] stateKey = Keys.producerPartition(producerId, t.getTopicId(), b.getPartition());
+      byte[] stateBytes = fx.producerPartitionsPut.get(ByteBuffer.wrap(stateKey));
+      if (stateBytes == null) {
+        stateBytes = db.get(stateKey);
+      }
       ProducerPartitionState state = parsePartitionState(stateBytes);
       long duplicateOf = -1;
       for (SequenceRange r : state.getBatchesList()) {
@@ -419,6 +430,21 @@ public final class LogCore implements AutoCloseable {
     return CommandResult.newBuilder().setAppend(result).build();
   }
 
+  /**
+   * Applies each Append of a group commit on its own, in order, into the same WriteBatch: each is
+   * all or nothing for itself (its checks run before it writes anything), and later ones see what
+   * earlier ones wrote (partition and producer states go through {@link Effects}).
+   */
+  private CommandResult appendGroup(long timestampMs, AppendGroup g, WriteBatch batch, Effects fx)
+      throws RocksDBException {
+    Invariants.check(g.getAppendsCount() > 0, "append group with no appends reached the log");
+    AppendGroupResult.Builder results = AppendGroupResult.newBuilder();
+    for (Append a : g.getAppendsList()) {
+      results.addResults(append(timestampMs, a, batch, fx));
+    }
+    return CommandResult.newBuilder().setAppendGroup(results).build();
+  }
+
   private static ProducerPartitionState parsePartitionState(byte[] bytes) {
     if (bytes == null) {
       return ProducerPartitionState.getDefaultInstance();
@@ -444,8 +470,10 @@ public final class LogCore implements AutoCloseable {
     while (kept.size() > PRODUCER_BATCHES_REMEMBERED) {
       kept.remove(0);
     }
-    batch.put(Keys.producerPartition(producerId, topicId, partition),
-        ProducerPartitionState.newBuilder().addAllBatches(kept).build().toByteArray());
+    byte[] key = Keys.producerPartition(producerId, topicId, partition);
+    byte[] value = ProducerPartitionState.newBuilder().addAllBatches(kept).build().toByteArray();
+    batch.put(key, value);
+    fx.producerPartitionsPut.put(ByteBuffer.wrap(key), value);
     ProducerState producer = fx.producersPut.getOrDefault(producerId, producers.get(producerId))
         .toBuilder().setLastSeenMs(timestampMs).build();
     batch.put(Keys.producer(producerId), producer.toByteArray());

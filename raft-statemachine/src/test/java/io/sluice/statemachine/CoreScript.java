@@ -33,6 +33,7 @@ import java.util.stream.Collectors;
  * expire-producers IDLE_MS
  * delete-topic NAME
  * append TOPIC/PARTITION:RECORDS [TOPIC/PARTITION:RECORDS …]   (one command, all or nothing)
+ * group APPEND-LINE | APPEND-LINE …               (group commit: several append/append-idem requests in one entry)
  * read TOPIC PARTITION OFFSET MAXBYTES
  * register NODE ADDRESS
  * state
@@ -61,6 +62,13 @@ final class CoreScript {
     String[] w = line.trim().split("\\s+");
     Command.Builder c = Command.newBuilder().setTimestampMs(timestampMs);
     switch (w[0]) {
+      case "merged" -> {
+        io.sluice.internal.v1.AppendGroup.Builder g = io.sluice.internal.v1.AppendGroup.newBuilder();
+        for (String request : line.trim().substring("merged".length()).split("\\|")) {
+          g.addAppends(command(request, timestampMs).getAppend());
+        }
+        c.setAppendGroup(g);
+      }
       case "create-topic" -> {
         CreateTopic.Builder t = CreateTopic.newBuilder().setName(w[1]).setPartitions(Integer.parseInt(w[2]));
         for (int i = 3; i < w.length; i++) {
@@ -232,6 +240,8 @@ final class CoreScript {
           .map(e -> e.getReason().isEmpty() ? "ok" : e.getReason() + ": " + e.getMessage()).toList();
       case RESET -> "reset=" + r.getReset().getOffsetsList().stream()
           .map(o -> o.getTopic() + "-" + o.getPartition() + "=" + o.getOffset()).toList();
+      case APPEND_GROUP -> "merged" + r.getAppendGroup().getResultsList().stream()
+          .map(x -> "\n  " + describe(x)).collect(Collectors.joining());
       case KIND_NOT_SET -> "empty";
     };
   }

@@ -30,6 +30,7 @@ import picocli.CommandLine.Spec;
       CheckHistoryCommand.class,
       VerifyCommand.class,
       GroupCommand.class,
+      BenchCommand.class,
       CommandLine.HelpCommand.class
     },
     footer = {
