@@ -1,5 +1,6 @@
 package io.sluice.node.cli;
 
+import io.sluice.protocol.CompressionType;
 import io.sluice.client.ProducerConfig;
 import io.sluice.client.SluiceClient;
 import io.sluice.client.SluiceException;
@@ -7,7 +8,6 @@ import io.sluice.client.TopicInfo;
 import io.sluice.client.UnknownTopicException;
 import java.io.PrintWriter;
 import java.time.Duration;
-import java.util.Locale;
 import java.util.Random;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletionException;
@@ -129,7 +129,7 @@ final class BenchCommand implements Callable<Integer> {
         names = "--compression",
         paramLabel = "CODEC",
         defaultValue = "none",
-        description = "Batch compression: none (lz4 and zstd are not supported by the SDK yet) (default: ${DEFAULT-VALUE}).")
+        description = "Batch compression: none, lz4 or zstd (default: ${DEFAULT-VALUE}).")
     String compression;
 
     @Option(
@@ -159,14 +159,14 @@ final class BenchCommand implements Callable<Integer> {
       if (partitions != null) {
         Validate.positive(spec, "--partitions", partitions);
       }
-      String codec = compression.toLowerCase(Locale.ROOT);
-      if (codec.equals("lz4") || codec.equals("zstd")) {
-        throw new ParameterException(spec.commandLine(),
-            "--compression " + compression + " is not supported by this SDK yet; use none");
-      }
-      if (!codec.equals("none")) {
-        throw new ParameterException(spec.commandLine(),
-            "--compression must be none, lz4 or zstd, got '" + compression + "'");
+      compressionType(spec);
+    }
+
+    private CompressionType compressionType(CommandSpec spec) {
+      try {
+        return CompressionType.parse(compression);
+      } catch (IllegalArgumentException e) {
+        throw new ParameterException(spec.commandLine(), "--compression: " + e.getMessage());
       }
     }
 
@@ -176,6 +176,7 @@ final class BenchCommand implements Callable<Integer> {
           .batchSizeBytesMax(batchBytes)
           .maxInFlightRequests(maxInFlight)
           .bufferBytesMax(bufferBytes)
+          .compression(CompressionType.parse(compression))
           .build();
     }
   }
