@@ -135,12 +135,21 @@ public interface Admin {
    */
   CompletableFuture<Long> takeSnapshot(String clientAddress);
 
-  /** Every consumer group, sorted by id, from the answering node's applied state. */
+  /**
+   * Every consumer group, sorted by id, from the answering node's applied state (a follower may
+   * lag by a few entries).
+   *
+   * @return every consumer group, with its state and protocol, sorted by group id
+   */
   CompletableFuture<List<ConsumerGroupListing>> listGroups();
 
   /**
    * A consumer group's members, assignment, and per partition the committed offset and lag.
    * Fails with {@link GroupException} (UNKNOWN_GROUP) when absent.
+   *
+   * @param groupId the group's id
+   * @return the group's state, generation, members with their partitions, and per partition the
+   *     committed offset and lag (end offset minus committed offset)
    */
   CompletableFuture<ConsumerGroupDescription> describeGroup(String groupId);
 
@@ -149,7 +158,11 @@ public interface Admin {
    * ({@link OffsetResetPolicy#EARLIEST}) or end ({@link OffsetResetPolicy#LATEST}) offset. Only
    * while the group has no members: fails with {@link GroupException} (GROUP_NOT_EMPTY) otherwise.
    *
-   * @return the offsets now committed
+   * @param groupId the group's id
+   * @param topic   the topic whose partitions are reset (all of them); fails with
+   *     {@link UnknownTopicException} when absent
+   * @param to      {@link OffsetResetPolicy#EARLIEST} or {@link OffsetResetPolicy#LATEST}
+   * @return the offsets now committed, per partition of {@code topic}
    */
   CompletableFuture<java.util.Map<TopicPartition, Long>> resetOffsets(String groupId, String topic,
       OffsetResetPolicy to);
@@ -157,12 +170,20 @@ public interface Admin {
   /**
    * Like {@link #resetOffsets(String, String, OffsetResetPolicy)} to {@code offset} (at least 0),
    * clamped per partition into [log start offset, end offset].
+   *
+   * @param groupId the group's id
+   * @param topic   the topic whose partitions are reset (all of them)
+   * @param offset  the offset to commit for every partition; at least 0
+   * @return the offsets now committed, per partition of {@code topic}, after clamping
    */
   CompletableFuture<java.util.Map<TopicPartition, Long>> resetOffsets(String groupId, String topic, long offset);
 
   /**
    * Deletes a group and its committed offsets; only while it has no members (GROUP_NOT_EMPTY).
    * Fails with {@link GroupException} (UNKNOWN_GROUP) when absent.
+   *
+   * @param groupId the group's id
+   * @return completes when the group is deleted
    */
   CompletableFuture<Void> deleteGroup(String groupId);
 }

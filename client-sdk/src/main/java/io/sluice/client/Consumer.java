@@ -109,46 +109,89 @@ public interface Consumer extends AutoCloseable {
    * manual assignment. Topics that do not exist yet get partitions once created and the group
    * rebalances (a new member or a leave).
    *
+   * @param topics the topics to consume; replaces the previous subscription
    * @throws IllegalStateException when the consumer has no groupId
    */
   default void subscribe(Collection<String> topics) {
     subscribe(topics, ConsumerRebalanceListener.NONE);
   }
 
-  /** Like {@link #subscribe(Collection)}, calling {@code listener} on every rebalance (inside poll). */
+  /**
+   * Like {@link #subscribe(Collection)}, calling {@code listener} on every rebalance, on the
+   * thread calling poll (inside it).
+   *
+   * @param topics the topics to consume; replaces the previous subscription
+   * @param listener told of revoked and assigned partitions; {@link ConsumerRebalanceListener#NONE}
+   *     for none
+   * @throws IllegalStateException when the consumer has no groupId
+   */
   void subscribe(Collection<String> topics, ConsumerRebalanceListener listener);
 
   /** Leaves the group (after committing, with auto-commit), and drops the assignment. */
   void unsubscribe();
 
-  /** The partitions currently assigned (by hand or by the group); empty while rebalancing. */
+  /**
+   * The partitions currently assigned (by hand or by the group); empty while rebalancing.
+   *
+   * @return an immutable copy of the current assignment
+   */
   java.util.Set<TopicPartition> assignment();
 
   /**
    * Commits the current position of every assigned partition (the records poll returned so far)
-   * under the member's generation, and waits for it (bounded like Admin calls).
+   * under the member's generation, and waits for it (bounded like Admin calls). With nothing
+   * assigned there is nothing to commit and it returns at once.
    *
    * @throws CommitFailedException when the group fenced it (rebalanced, or the member was expired)
-   * @throws IllegalStateException when the consumer is not a group member with an assignment
+   * @throws IllegalStateException when the consumer has no groupId or is closed
    */
   void commitSync();
 
-  /** Commits {@code offsets} (the next offset to consume per partition) and waits for it. */
+  /**
+   * Commits {@code offsets} under the member's generation and waits for it (bounded like Admin
+   * calls); an empty map commits nothing.
+   *
+   * @param offsets per partition, the offset of the next record to consume (last processed + 1)
+   * @throws CommitFailedException when the group fenced it (rebalanced, or the member was expired)
+   * @throws IllegalStateException when the consumer has no groupId or is closed
+   */
   void commitSync(Map<TopicPartition, OffsetAndMetadata> offsets);
 
-  /** Commits the current positions without waiting; the future fails like commitSync. */
+  /**
+   * Commits the current position of every assigned partition without waiting.
+   *
+   * @return completes when the commit is stored; fails like {@link #commitSync()} (with
+   *     {@link CommitFailedException} when fenced)
+   * @throws IllegalStateException when the consumer has no groupId or is closed
+   */
   java.util.concurrent.CompletableFuture<Void> commitAsync();
 
-  /** Commits {@code offsets} without waiting. */
+  /**
+   * Commits {@code offsets} without waiting.
+   *
+   * @param offsets per partition, the offset of the next record to consume (last processed + 1)
+   * @return completes when the commit is stored (at once for an empty map); fails like
+   *     {@link #commitSync(Map)}
+   * @throws IllegalStateException when the consumer has no groupId or is closed
+   */
   java.util.concurrent.CompletableFuture<Void> commitAsync(Map<TopicPartition, OffsetAndMetadata> offsets);
 
-  /** The group's committed offsets of {@code partitions} (absent: none committed). */
+  /**
+   * The group's committed offsets of {@code partitions}, read from the cluster (bounded like
+   * Admin calls). Works whether or not this consumer owns the partitions.
+   *
+   * @param partitions the partitions to look up
+   * @return the committed offset per partition; a partition without a commit is absent
+   * @throws IllegalStateException when the consumer has no groupId or is closed
+   */
   Map<TopicPartition, OffsetAndMetadata> committed(Collection<TopicPartition> partitions);
 
   /**
    * Who this consumer is in its group now, for an atomic write that commits the group's offsets
    * with its records ({@code Producer.sendAtomically(records, offsets, groupMetadata)}).
    *
+   * @return the group id, member id and generation as of now; the write is fenced if the
+   *     generation has ended by the time it arrives
    * @throws IllegalStateException when the consumer is not a group member with an assignment
    */
   ConsumerGroupMetadata groupMetadata();

@@ -12,10 +12,15 @@ public final class ConsumerConfig {
   public static final int DEFAULT_PARTITION_FETCH_MAX_BYTES = 1024 * 1024;
   /** Default of fetchMaxWait: 500 ms. */
   public static final Duration DEFAULT_FETCH_MAX_WAIT = Duration.ofMillis(500);
+  /** Default of autoCommitInterval: 5 s. */
   public static final Duration DEFAULT_AUTO_COMMIT_INTERVAL = Duration.ofSeconds(5);
+  /** Default of sessionTimeout: 10 s. */
   public static final Duration DEFAULT_SESSION_TIMEOUT = Duration.ofSeconds(10);
+  /** Default of heartbeatInterval: 3 s. */
   public static final Duration DEFAULT_HEARTBEAT_INTERVAL = Duration.ofSeconds(3);
+  /** Default of rebalanceTimeout: 60 s. */
   public static final Duration DEFAULT_REBALANCE_TIMEOUT = Duration.ofSeconds(60);
+  /** Default of clientId: "consumer". */
   public static final String DEFAULT_CLIENT_ID = "consumer";
 
   private final int fetchMaxBytes;
@@ -104,32 +109,58 @@ public final class ConsumerConfig {
     return fetchMaxWait;
   }
 
-  /** The consumer group to join on {@link Consumer#subscribe}; null (the default) for none. */
+  /**
+   * The consumer group to join on {@link Consumer#subscribe}. Default none.
+   *
+   * @return the group id, or null when the consumer is not in a group
+   */
   public String groupId() {
     return groupId;
   }
 
-  /** Name shown in group descriptions; member ids start with it. Default "consumer". */
+  /**
+   * Name shown in group descriptions; member ids start with it. Default "consumer".
+   *
+   * @return the client name
+   */
   public String clientId() {
     return clientId;
   }
 
-  /** Whether a group consumer commits its positions by itself. Default true. */
+  /**
+   * Whether a group consumer commits its positions by itself (every autoCommitInterval, on
+   * revoke and on close). Default true.
+   *
+   * @return true when positions are committed automatically
+   */
   public boolean enableAutoCommit() {
     return enableAutoCommit;
   }
 
-  /** How often auto-commit commits (also on revoke and close). Default 5 s. */
+  /**
+   * How often auto-commit commits (also on revoke and close). Default 5 s.
+   *
+   * @return the auto-commit period
+   */
   public Duration autoCommitInterval() {
     return autoCommitInterval;
   }
 
-  /** The group expires the member after this long without a heartbeat. Default 10 s. */
+  /**
+   * The group expires the member after this long without a heartbeat. Default 10 s.
+   *
+   * @return the session timeout
+   */
   public Duration sessionTimeout() {
     return sessionTimeout;
   }
 
-  /** Time between heartbeats (sent by the client's timer thread). Default 3 s. */
+  /**
+   * Time between heartbeats (sent by the client's timer thread, so heartbeats go on between
+   * polls). Default 3 s.
+   *
+   * @return the heartbeat period
+   */
   public Duration heartbeatInterval() {
     return heartbeatInterval;
   }
@@ -138,17 +169,27 @@ public final class ConsumerConfig {
    * How long a rebalance waits for this member to rejoin (which happens inside poll) before the
    * group expires it: the longest the application may go between polls during a rebalance.
    * Default 60 s.
+   *
+   * @return the rebalance timeout
    */
   public Duration rebalanceTimeout() {
     return rebalanceTimeout;
   }
 
-  /** How the group spreads partitions. Default {@link AssignmentStrategy#RANGE}. */
+  /**
+   * How the group spreads partitions. Default {@link AssignmentStrategy#RANGE}.
+   *
+   * @return the assignment strategy this member asks for
+   */
   public AssignmentStrategy assignmentStrategy() {
     return assignmentStrategy;
   }
 
-  /** Where to start a partition without a committed offset. Default {@link OffsetResetPolicy#LATEST}. */
+  /**
+   * Where to start a partition without a committed offset. Default {@link OffsetResetPolicy#LATEST}.
+   *
+   * @return the offset reset policy
+   */
   public OffsetResetPolicy offsetResetPolicy() {
     return offsetResetPolicy;
   }
@@ -184,6 +225,8 @@ public final class ConsumerConfig {
     /**
      * The consumer group to join on subscribe: 1 to 249 characters from [a-zA-Z0-9._-]. Default none.
      *
+     * @param groupId the group id
+     * @return this builder
      * @throws IllegalArgumentException naming what is wrong with the id
      */
     public Builder groupId(String groupId) {
@@ -195,7 +238,14 @@ public final class ConsumerConfig {
       return this;
     }
 
-    /** Client name shown by describe: 1 to 64 characters from [a-zA-Z0-9._-]. Default "consumer". */
+    /**
+     * Client name shown by describe and used as the start of the member id: 1 to 64 characters
+     * from [a-zA-Z0-9._-]. Default "consumer".
+     *
+     * @param clientId the client name
+     * @return this builder
+     * @throws IllegalArgumentException when it is null, empty, too long or has other characters
+     */
     public Builder clientId(String clientId) {
       if (clientId == null || !clientId.matches("[a-zA-Z0-9._-]{1,64}")) {
         throw new IllegalArgumentException("clientId must be 1 to 64 characters from [a-zA-Z0-9._-], got " + clientId);
@@ -204,13 +254,25 @@ public final class ConsumerConfig {
       return this;
     }
 
-    /** Commit positions automatically (every autoCommitInterval, on revoke, on close). Default true. */
+    /**
+     * Commit positions automatically (every autoCommitInterval, on revoke, on close). Default
+     * true; turn it off to commit with {@link Consumer#commitSync()} after processing.
+     *
+     * @param enableAutoCommit whether to commit automatically
+     * @return this builder
+     */
     public Builder enableAutoCommit(boolean enableAutoCommit) {
       this.enableAutoCommit = enableAutoCommit;
       return this;
     }
 
-    /** Auto-commit period; positive. Default 5 s. */
+    /**
+     * Auto-commit period; positive. Default 5 s.
+     *
+     * @param autoCommitInterval time between automatic commits
+     * @return this builder
+     * @throws IllegalArgumentException when it is zero or negative
+     */
     public Builder autoCommitInterval(Duration autoCommitInterval) {
       this.autoCommitInterval = ProducerConfig.positive(autoCommitInterval, "autoCommitInterval");
       return this;
@@ -219,31 +281,59 @@ public final class ConsumerConfig {
     /**
      * Session timeout; positive, within the cluster's group.session.timeout.ms.min/max (checked on
      * join). Default 10 s.
+     *
+     * @param sessionTimeout how long the group waits for a heartbeat before expiring the member
+     * @return this builder
+     * @throws IllegalArgumentException when it is zero or negative
      */
     public Builder sessionTimeout(Duration sessionTimeout) {
       this.sessionTimeout = ProducerConfig.positive(sessionTimeout, "sessionTimeout");
       return this;
     }
 
-    /** Heartbeat period; positive, and should be well under the session timeout. Default 3 s. */
+    /**
+     * Heartbeat period; positive, and should be well under the session timeout. Default 3 s.
+     *
+     * @param heartbeatInterval time between heartbeats
+     * @return this builder
+     * @throws IllegalArgumentException when it is zero or negative
+     */
     public Builder heartbeatInterval(Duration heartbeatInterval) {
       this.heartbeatInterval = ProducerConfig.positive(heartbeatInterval, "heartbeatInterval");
       return this;
     }
 
-    /** Rebalance timeout; positive, at most the cluster's group.rebalance.timeout.ms.max. Default 60 s. */
+    /**
+     * Rebalance timeout; positive, at most the cluster's group.rebalance.timeout.ms.max (checked
+     * on join). Default 60 s.
+     *
+     * @param rebalanceTimeout the longest the application may go between polls during a rebalance
+     * @return this builder
+     * @throws IllegalArgumentException when it is zero or negative
+     */
     public Builder rebalanceTimeout(Duration rebalanceTimeout) {
       this.rebalanceTimeout = ProducerConfig.positive(rebalanceTimeout, "rebalanceTimeout");
       return this;
     }
 
-    /** Assignment strategy. Default RANGE. */
+    /**
+     * Assignment strategy; every member of a group must use the same one (else the join fails
+     * with {@link GroupException} INCONSISTENT_GROUP_PROTOCOL). Default RANGE.
+     *
+     * @param assignmentStrategy how the group spreads partitions
+     * @return this builder
+     */
     public Builder assignmentStrategy(AssignmentStrategy assignmentStrategy) {
       this.assignmentStrategy = java.util.Objects.requireNonNull(assignmentStrategy, "assignmentStrategy");
       return this;
     }
 
-    /** Where to start without a committed offset. Default LATEST. */
+    /**
+     * Where to start a partition without a committed offset. Default LATEST.
+     *
+     * @param offsetResetPolicy EARLIEST (log start offset) or LATEST (end offset)
+     * @return this builder
+     */
     public Builder offsetResetPolicy(OffsetResetPolicy offsetResetPolicy) {
       this.offsetResetPolicy = java.util.Objects.requireNonNull(offsetResetPolicy, "offsetResetPolicy");
       return this;

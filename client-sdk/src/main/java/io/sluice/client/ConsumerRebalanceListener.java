@@ -14,10 +14,19 @@ import java.util.Collection;
  * fact and commits made in it fail with {@link CommitFailedException}.
  */
 public interface ConsumerRebalanceListener {
-  /** The consumer no longer owns {@code partitions}; commit what was processed of them now. */
+  /**
+   * The consumer no longer owns {@code partitions}; commit what was processed of them now.
+   *
+   * @param partitions every partition the consumer owned before the rebalance (may be empty)
+   */
   void onPartitionsRevoked(Collection<TopicPartition> partitions);
 
-  /** The consumer now owns {@code partitions} in the group's new generation. */
+  /**
+   * The consumer now owns {@code partitions} in the group's new generation.
+   *
+   * @param partitions every partition assigned to it in the new generation (may be empty), each
+   *     positioned at the group's committed offset or, without one, by the offset reset policy
+   */
   void onPartitionsAssigned(Collection<TopicPartition> partitions);
 
   /** A listener that does nothing. */

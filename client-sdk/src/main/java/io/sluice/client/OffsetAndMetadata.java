@@ -10,6 +10,14 @@ import java.util.Objects;
  * @param metadata not null; "" for none
  */
 public record OffsetAndMetadata(long offset, String metadata) {
+  /**
+   * Checks the components.
+   *
+   * @param offset   the offset of the next record to consume; at least 0
+   * @param metadata free-form text stored with the offset; not null, "" for none
+   * @throws IllegalArgumentException when {@code offset} is negative
+   * @throws NullPointerException     when {@code metadata} is null
+   */
   public OffsetAndMetadata {
     if (offset < 0) {
       throw new IllegalArgumentException("offset must not be negative, got " + offset);
@@ -17,7 +25,12 @@ public record OffsetAndMetadata(long offset, String metadata) {
     Objects.requireNonNull(metadata, "metadata");
   }
 
-  /** An offset without metadata. */
+  /**
+   * An offset without metadata.
+   *
+   * @param offset the offset of the next record to consume; at least 0
+   * @return the offset with metadata ""
+   */
   public static OffsetAndMetadata of(long offset) {
     return new OffsetAndMetadata(offset, "");
   }
