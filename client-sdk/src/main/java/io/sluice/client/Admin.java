@@ -31,6 +31,11 @@ public interface Admin {
   /**
    * Creates a topic with configuration overrides (keys such as {@code retention.ms},
    * {@code retention.bytes}; unknown keys or bad values fail with {@link InvalidRequestException}).
+   *
+   * @param name topic name: 1 to 249 characters of [a-zA-Z0-9._-]
+   * @param partitions number of partitions, at least 1 (the cluster caps it, 1000 by default)
+   * @param configs topic configuration (e.g. retention.ms), empty for the defaults
+   * @return the new topic
    */
   CompletableFuture<TopicInfo> createTopic(String name, int partitions, java.util.Map<String, String> configs);
 
@@ -38,25 +43,51 @@ public interface Admin {
    * Sets configuration keys of a topic and returns others to their defaults; returns the topic
    * with its new effective configuration. Fails with {@link UnknownTopicException} or
    * {@link InvalidRequestException}.
+   *
+   * @param name topic name
+   * @param set keys to set, with their values
+   * @param reset keys to return to their defaults
+   * @return the topic with its configuration after the change
    */
   CompletableFuture<TopicInfo> alterTopicConfig(String name, java.util.Map<String, String> set,
       java.util.Collection<String> reset);
 
-  /** Deletes a topic and its records; fails with {@link UnknownTopicException} if absent. */
+  /**
+   * Deletes a topic and its records; fails with {@link UnknownTopicException} if absent.
+   *
+   * @param name topic name
+   * @return completes when the topic is deleted
+   */
   CompletableFuture<Void> deleteTopic(String name);
 
-  /** Every topic, sorted by name. */
+  /**
+   * Every topic, sorted by name.
+   *
+   * @return every topic, sorted by name
+   */
   CompletableFuture<List<TopicInfo>> listTopics();
 
-  /** One topic with its partitions' offsets; fails with {@link UnknownTopicException} if absent. */
+  /**
+   * One topic with its partitions' offsets; fails with {@link UnknownTopicException} if absent.
+   *
+   * @param name topic name
+   * @return one topic with its partitions' offsets
+   */
   CompletableFuture<TopicInfo> describeTopic(String name);
 
-  /** The cluster's members and leader, as the first node to answer (preferring one that knows a leader) sees them. */
+  /**
+   * The cluster's members and leader, as the first node to answer (preferring one that knows a leader) sees them.
+   *
+   * @return the cluster's members and leader, as the first node to answer (preferring one that knows a leader) sees them
+   */
   CompletableFuture<ClusterInfo> describeCluster();
 
   /**
    * The Raft status of the node at {@code clientAddress} (host:port), asked of that node only.
    * Fails with {@link UnavailableException} or {@link TimeoutException} when it is unreachable.
+   *
+   * @param clientAddress host:port of the node's client API
+   * @return the Raft status of the node at {@code clientAddress} (host:port), asked of that node only
    */
   CompletableFuture<NodeStatus> nodeStatus(String clientAddress);
 
@@ -80,6 +111,7 @@ public interface Admin {
    * have a reachable majority; removing the leader first moves leadership to another voter. Stop
    * the removed node afterwards and delete its data directory.
    *
+   * @param nodeId id of the member to remove
    * @return the membership afterwards; fails with {@link MembershipException} (UNKNOWN_NODE,
    *     QUORUM_AT_RISK, RECONFIGURATION_IN_PROGRESS) or {@link IndeterminateException}
    */
@@ -88,6 +120,7 @@ public interface Admin {
   /**
    * Makes the voter {@code nodeId} the leader (the current leader first brings it up to date).
    *
+   * @param nodeId id of the member to lead
    * @return the leader's id afterwards; fails with {@link MembershipException} (UNKNOWN_NODE,
    *     LEADER_TRANSFER_FAILED)
    */
@@ -97,7 +130,60 @@ public interface Admin {
    * Has the node at {@code clientAddress} (host:port) take a snapshot of its state now, asked of
    * that node only.
    *
+   * @param clientAddress host:port of the node's client API
    * @return the Raft index its latest snapshot covers (-1 when it has applied nothing)
    */
   CompletableFuture<Long> takeSnapshot(String clientAddress);
+
+  /**
+   * Every consumer group, sorted by id, from the answering node's applied state (a follower may
+   * lag by a few entries).
+   *
+   * @return every consumer group, with its state and protocol, sorted by group id
+   */
+  CompletableFuture<List<ConsumerGroupListing>> listGroups();
+
+  /**
+   * A consumer group's members, assignment, and per partition the committed offset and lag.
+   * Fails with {@link GroupException} (UNKNOWN_GROUP) when absent.
+   *
+   * @param groupId the group's id
+   * @return the group's state, generation, members with their partitions, and per partition the
+   *     committed offset and lag (end offset minus committed offset)
+   */
+  CompletableFuture<ConsumerGroupDescription> describeGroup(String groupId);
+
+  /**
+   * Sets the group's committed offset of every partition of {@code topic} to its log start
+   * ({@link OffsetResetPolicy#EARLIEST}) or end ({@link OffsetResetPolicy#LATEST}) offset. Only
+   * while the group has no members: fails with {@link GroupException} (GROUP_NOT_EMPTY) otherwise.
+   *
+   * @param groupId the group's id
+   * @param topic   the topic whose partitions are reset (all of them); fails with
+   *     {@link UnknownTopicException} when absent
+   * @param to      {@link OffsetResetPolicy#EARLIEST} or {@link OffsetResetPolicy#LATEST}
+   * @return the offsets now committed, per partition of {@code topic}
+   */
+  CompletableFuture<java.util.Map<TopicPartition, Long>> resetOffsets(String groupId, String topic,
+      OffsetResetPolicy to);
+
+  /**
+   * Like {@link #resetOffsets(String, String, OffsetResetPolicy)} to {@code offset} (at least 0),
+   * clamped per partition into [log start offset, end offset].
+   *
+   * @param groupId the group's id
+   * @param topic   the topic whose partitions are reset (all of them)
+   * @param offset  the offset to commit for every partition; at least 0
+   * @return the offsets now committed, per partition of {@code topic}, after clamping
+   */
+  CompletableFuture<java.util.Map<TopicPartition, Long>> resetOffsets(String groupId, String topic, long offset);
+
+  /**
+   * Deletes a group and its committed offsets; only while it has no members (GROUP_NOT_EMPTY).
+   * Fails with {@link GroupException} (UNKNOWN_GROUP) when absent.
+   *
+   * @param groupId the group's id
+   * @return completes when the group is deleted
+   */
+  CompletableFuture<Void> deleteGroup(String groupId);
 }

@@ -7,6 +7,7 @@ package io.sluice.client;
 public class BufferExhaustedException extends SluiceException {
   private static final long serialVersionUID = 1L;
 
+  /** @param message what was refused and why */
   public BufferExhaustedException(String message) {
     super(message, null, null, WriteOutcome.NOT_WRITTEN, true, null);
   }

@@ -10,6 +10,13 @@ import java.util.List;
  * @param nodes     members of the Raft group
  */
 public record ClusterInfo(String clusterId, String leaderId, List<NodeInfo> nodes) {
+  /**
+   * Copies {@code nodes}; {@code clusterId} and {@code nodes} must not be null.
+   *
+   * @param clusterId cluster identifier
+   * @param leaderId  id of the current leader, or null when unknown
+   * @param nodes     members of the Raft group
+   */
   public ClusterInfo {
     nodes = List.copyOf(nodes);
   }

@@ -14,6 +14,13 @@ import java.util.Objects;
  * @param generation the generation of the member's current assignment
  */
 public record ConsumerGroupMetadata(String groupId, String memberId, int generation) {
+  /**
+   * Checks that {@code groupId} and {@code memberId} are not null.
+   *
+   * @param groupId    the group id, not null
+   * @param memberId   the member id the group assigned on join, not null
+   * @param generation the generation of the member's current assignment
+   */
   public ConsumerGroupMetadata {
     Objects.requireNonNull(groupId, "groupId");
     Objects.requireNonNull(memberId, "memberId");

@@ -19,6 +19,17 @@ import java.util.Objects;
 public record ConsumerRecord(String topic, int partition, long offset, long timestampMs,
     byte[] key, byte[] value, List<Header> headers) {
 
+  /**
+   * Copies {@code headers}; {@code topic} and {@code headers} must not be null.
+   *
+   * @param topic       topic name
+   * @param partition   partition index
+   * @param offset      the record's offset in the partition
+   * @param timestampMs create time set by the producer, epoch milliseconds
+   * @param key         key bytes, or null
+   * @param value       value bytes, or null
+   * @param headers     headers in the order they were added
+   */
   public ConsumerRecord {
     headers = headers == null ? List.of() : List.copyOf(headers);
   }

@@ -7,6 +7,10 @@ package io.sluice.client;
 public class CorruptRecordException extends SluiceException {
   private static final long serialVersionUID = 1L;
 
+  /**
+   * @param message which batch and what is wrong with it
+   * @param cause the codec's exception, or null
+   */
   public CorruptRecordException(String message, Throwable cause) {
     super(message, null, null, WriteOutcome.NOT_A_WRITE, false, cause);
   }

@@ -14,6 +14,8 @@ public class IndeterminateException extends SluiceException {
   private static final long serialVersionUID = 1L;
 
   /**
+   * @param message what was sent and what is known
+   * @param cause underlying cause, or null
    * @param code   gRPC status code seen (UNAVAILABLE, DEADLINE_EXCEEDED, ...), or null when the
    *               client gave up (e.g. closed) while the request was in flight
    * @param reason ErrorReason name such as "COMMIT_TIMEOUT", or null

@@ -11,6 +11,9 @@ public class InvalidRequestException extends SluiceException {
   private static final long serialVersionUID = 1L;
 
   /**
+   * @param message what is wrong
+   * @param writeOutcome NOT_WRITTEN for writes, NOT_A_WRITE otherwise
+   * @param cause underlying cause, or null
    * @param code   INVALID_ARGUMENT when the server answered, null when the client checked
    * @param reason ErrorReason name such as "INVALID_TOPIC_NAME", or null
    */

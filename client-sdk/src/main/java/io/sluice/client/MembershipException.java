@@ -19,6 +19,12 @@ import io.grpc.Status;
 public class MembershipException extends SluiceException {
   private static final long serialVersionUID = 1L;
 
+  /**
+   * @param message what was refused and why
+   * @param code gRPC status code of the answer, or null
+   * @param reason ErrorReason name such as "QUORUM_AT_RISK"
+   * @param cause underlying cause, or null
+   */
   public MembershipException(String message, Status.Code code, String reason, Throwable cause) {
     super(message, code, reason, WriteOutcome.NOT_WRITTEN, "RECONFIGURATION_IN_PROGRESS".equals(reason), cause);
   }

@@ -10,7 +10,13 @@ package io.sluice.client;
  *                      listener until it has caught up, then becomes a voter
  */
 public record NodeInfo(String id, String raftAddress, String clientAddress, boolean listener) {
-  /** A voting member. */
+  /**
+   * A voting member.
+   *
+   * @param id node id
+   * @param raftAddress host:port of its Raft endpoint
+   * @param clientAddress host:port of its client API, or empty when not yet registered
+   */
   public NodeInfo(String id, String raftAddress, String clientAddress) {
     this(id, raftAddress, clientAddress, false);
   }

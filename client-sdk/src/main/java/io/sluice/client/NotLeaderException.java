@@ -10,10 +10,15 @@ import io.grpc.Status;
 public class NotLeaderException extends SluiceException {
   private static final long serialVersionUID = 1L;
 
+  /** The leader's node id, or null. */
   private final String leaderId;
+  /** The leader's client address, or null. */
   private final String leaderAddress;
 
   /**
+   * @param message what was refused
+   * @param writeOutcome NOT_WRITTEN for writes, NOT_A_WRITE otherwise
+   * @param cause underlying cause, or null
    * @param leaderId      id of the leader, or null when unknown
    * @param leaderAddress host:port of the leader's client API, or null when unknown
    */
@@ -24,12 +29,20 @@ public class NotLeaderException extends SluiceException {
     this.leaderAddress = leaderAddress;
   }
 
-  /** Id of the leader as the answering node knew it, or null. */
+  /**
+   * Id of the leader as the answering node knew it, or null.
+   *
+   * @return id of the leader as the answering node knew it, or null
+   */
   public String leaderId() {
     return leaderId;
   }
 
-  /** host:port of the leader's client API as the answering node knew it, or null. */
+  /**
+   * host:port of the leader's client API as the answering node knew it, or null.
+   *
+   * @return host:port of the leader's client API as the answering node knew it, or null
+   */
   public String leaderAddress() {
     return leaderAddress;
   }

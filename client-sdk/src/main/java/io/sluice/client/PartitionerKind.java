@@ -1,6 +1,6 @@
 package io.sluice.client;
 
-/** How a producer picks the partition of a record that names none. */
+/** How a producer picks the partition of a record that names none. Immutable (an enum). */
 public enum PartitionerKind {
   /**
    * Kafka-compatible: a keyed record goes to {@code toPositive(murmur2(key)) % partitions}; a

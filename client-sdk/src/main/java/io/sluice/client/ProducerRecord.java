@@ -21,21 +21,49 @@ import java.util.Objects;
 public record ProducerRecord(String topic, Integer partition, byte[] key, byte[] value,
     Long timestampMs, List<Header> headers) {
 
+  /**
+   * Copies {@code headers} (null means none); {@code topic} must not be null.
+   *
+   * @param topic       topic name
+   * @param partition   partition index, or null to let the partitioner choose
+   * @param key         key bytes, or null (a null key gets the sticky partition)
+   * @param value       value bytes, or null
+   * @param timestampMs create time, epoch milliseconds, or null for the time of {@code send}
+   * @param headers     headers in order; null is read as none
+   */
   public ProducerRecord {
     headers = headers == null ? List.of() : List.copyOf(headers);
   }
 
-  /** A record with no key, no headers, partitioned by the partitioner, stamped at send time. */
+  /**
+   * A record with no key, no headers, partitioned by the partitioner, stamped at send time.
+   *
+   * @param topic topic name
+   * @param value the value, or null
+   * @return a record with no key, no headers, partitioned by the partitioner, stamped at send time
+   */
   public static ProducerRecord of(String topic, byte[] value) {
     return new ProducerRecord(topic, null, null, value, null, List.of());
   }
 
-  /** A keyed record, partitioned by murmur2 of the key (with the default partitioner). */
+  /**
+   * A keyed record, partitioned by murmur2 of the key (with the default partitioner).
+   *
+   * @param topic topic name
+   * @param key the key (partitioning, compaction of nothing yet), or null
+   * @param value the value, or null
+   * @return a keyed record, partitioned by murmur2 of the key (with the default partitioner)
+   */
   public static ProducerRecord of(String topic, byte[] key, byte[] value) {
     return new ProducerRecord(topic, null, key, value, null, List.of());
   }
 
-  /** Starts a builder for a record of {@code topic}. */
+  /**
+   * Starts a builder for a record of {@code topic}.
+   *
+   * @param topic the new value (see above)
+   * @return this builder
+   */
   public static Builder builder(String topic) {
     return new Builder(topic);
   }
@@ -77,36 +105,63 @@ public record ProducerRecord(String topic, Integer partition, byte[] key, byte[]
       this.topic = topic;
     }
 
-    /** Sends to this partition instead of the partitioner's choice. Default: partitioner. */
+    /**
+     * Sends to this partition instead of the partitioner's choice. Default: partitioner.
+     *
+     * @param partition the new value (see above)
+     * @return this builder
+     */
     public Builder partition(int partition) {
       this.partition = partition;
       return this;
     }
 
-    /** Key bytes. Default null. */
+    /**
+     * Key bytes. Default null.
+     *
+     * @param key the new value (see above)
+     * @return this builder
+     */
     public Builder key(byte[] key) {
       this.key = key;
       return this;
     }
 
-    /** Value bytes. Default null. */
+    /**
+     * Value bytes. Default null.
+     *
+     * @param value the new value (see above)
+     * @return this builder
+     */
     public Builder value(byte[] value) {
       this.value = value;
       return this;
     }
 
-    /** Create time in epoch milliseconds. Default: the time of {@code send}. */
+    /**
+     * Create time in epoch milliseconds. Default: the time of {@code send}.
+     *
+     * @param timestampMs the new value (see above)
+     * @return this builder
+     */
     public Builder timestampMs(long timestampMs) {
       this.timestampMs = timestampMs;
       return this;
     }
 
-    /** Appends a header; {@code value} may be null. */
+    /**
+     * Appends a header; {@code value} may be null.
+     *
+     * @param key the new value (see above)
+     * @param value the new value (see above)
+     * @return this builder
+     */
     public Builder header(String key, byte[] value) {
       headers.add(new Header(key, value));
       return this;
     }
 
+    /** @return the record */
     public ProducerRecord build() {
       return new ProducerRecord(topic, partition, key, value, timestampMs, headers);
     }

@@ -9,6 +9,12 @@ import io.grpc.Status;
 public class ResourceExhaustedException extends SluiceException {
   private static final long serialVersionUID = 1L;
 
+  /**
+   * @param message what was refused and why
+   * @param reason "DISK_FULL" or "TOO_MANY_REQUESTS"
+   * @param writeOutcome what is known about the write
+   * @param cause underlying cause, or null
+   */
   public ResourceExhaustedException(String message, String reason, WriteOutcome writeOutcome, Throwable cause) {
     super(message, Status.Code.RESOURCE_EXHAUSTED, reason, writeOutcome,
         "TOO_MANY_REQUESTS".equals(reason) && writeOutcome != WriteOutcome.UNKNOWN, cause);

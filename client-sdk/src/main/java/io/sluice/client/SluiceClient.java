@@ -38,7 +38,9 @@ import java.util.function.Function;
  * consumers made from this client stop working.
  */
 public final class SluiceClient implements AutoCloseable {
+  /** Default of requestTimeout: 10 s. */
   public static final Duration DEFAULT_REQUEST_TIMEOUT = Duration.ofSeconds(10);
+  /** Default of metadataRefreshBackoff: 100 ms. */
   public static final Duration DEFAULT_METADATA_REFRESH_BACKOFF = Duration.ofMillis(100);
 
   private final ClientContext ctx;
@@ -61,17 +63,30 @@ public final class SluiceClient implements AutoCloseable {
     this.admin = new AdminImpl(ctx);
   }
 
-  /** A builder; {@link Builder#bootstrap(String)} is required. */
+  /**
+   * A builder; {@link Builder#bootstrap(String)} is required.
+   *
+   * @return this builder
+   */
   public static Builder builder() {
     return new Builder();
   }
 
-  /** A producer with {@link ProducerConfig#defaults()}. */
+  /**
+   * A producer with {@link ProducerConfig#defaults()}.
+   *
+   * @return a producer with {@link ProducerConfig#defaults()}
+   */
   public Producer newProducer() {
     return newProducer(ProducerConfig.defaults());
   }
 
-  /** A producer with {@code config}; it runs one sender thread until closed. */
+  /**
+   * A producer with {@code config}; it runs one sender thread until closed.
+   *
+   * @param config its settings
+   * @return a producer with {@code config}
+   */
   public Producer newProducer(ProducerConfig config) {
     Objects.requireNonNull(config, "config");
     ensureOpen();
@@ -82,19 +97,32 @@ public final class SluiceClient implements AutoCloseable {
     return p;
   }
 
-  /** A consumer with {@link ConsumerConfig#defaults()}. */
+  /**
+   * A consumer with {@link ConsumerConfig#defaults()}.
+   *
+   * @return a consumer with {@link ConsumerConfig#defaults()}
+   */
   public Consumer newConsumer() {
     return newConsumer(ConsumerConfig.defaults());
   }
 
-  /** A consumer with {@code config}. */
+  /**
+   * A consumer with {@code config}.
+   *
+   * @param config its settings
+   * @return a consumer with {@code config}
+   */
   public Consumer newConsumer(ConsumerConfig config) {
     Objects.requireNonNull(config, "config");
     ensureOpen();
     return new ConsumerImpl(ctx, admin, config);
   }
 
-  /** The admin API of this client (one shared instance). */
+  /**
+   * The admin API of this client (one shared instance).
+   *
+   * @return the admin API of this client (one shared instance)
+   */
   public Admin admin() {
     return admin;
   }
@@ -138,19 +166,31 @@ public final class SluiceClient implements AutoCloseable {
      * Required. The other nodes are learned from the cluster.
      *
      * @throws IllegalArgumentException naming the malformed entry, or when none is given
+     * @param addresses the new value (see above)
+     * @return this builder
      */
     public Builder bootstrap(String addresses) {
       this.bootstrap = Addresses.parseList(addresses);
       return this;
     }
 
-    /** Like {@link #bootstrap(String)}, one host:port per element. */
+    /**
+     * Like {@link #bootstrap(String)}, one host:port per element.
+     *
+     * @param addresses the new value (see above)
+     * @return this builder
+     */
     public Builder bootstrap(List<String> addresses) {
       this.bootstrap = Addresses.parseAll(addresses);
       return this;
     }
 
-    /** Bound on one RPC attempt; positive. Default 10 s. */
+    /**
+     * Bound on one RPC attempt; positive. Default 10 s.
+     *
+     * @param requestTimeout the new value (see above)
+     * @return this builder
+     */
     public Builder requestTimeout(Duration requestTimeout) {
       this.requestTimeout = ProducerConfig.positive(requestTimeout, "requestTimeout");
       return this;
@@ -159,6 +199,9 @@ public final class SluiceClient implements AutoCloseable {
     /**
      * Least time between two metadata refreshes, and the first backoff of admin retries
      * (doubling, capped at 1 s); zero or more. Default 100 ms.
+     *
+     * @param metadataRefreshBackoff the new value (see above)
+     * @return this builder
      */
     public Builder metadataRefreshBackoff(Duration metadataRefreshBackoff) {
       this.metadataRefreshBackoff = ProducerConfig.nonNegative(metadataRefreshBackoff, "metadataRefreshBackoff");
@@ -171,7 +214,12 @@ public final class SluiceClient implements AutoCloseable {
       return this;
     }
 
-    /** @throws IllegalStateException when no bootstrap address was given */
+    /**
+     * Builds the client; it connects lazily.
+     *
+     * @return a new client with these settings
+     * @throws IllegalStateException when no bootstrap address was given
+     */
     public SluiceClient build() {
       if (bootstrap == null) {
         throw new IllegalStateException("bootstrap addresses are required");

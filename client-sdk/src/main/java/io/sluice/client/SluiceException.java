@@ -16,8 +16,11 @@ public class SluiceException extends RuntimeException {
   private static final long serialVersionUID = 1L;
 
   private final transient Status.Code code;
+  /** The ErrorReason name, or null. */
   private final String reason;
+  /** What is known about the write. */
   private final WriteOutcome writeOutcome;
+  /** Whether a retry may succeed without duplicating a write. */
   private final boolean retriable;
 
   /**
@@ -37,7 +40,11 @@ public class SluiceException extends RuntimeException {
     this.retriable = retriable;
   }
 
-  /** What is known about the write: NOT_WRITTEN, UNKNOWN, or NOT_A_WRITE for reads. */
+  /**
+   * What is known about the write: NOT_WRITTEN, UNKNOWN, or NOT_A_WRITE for reads.
+   *
+   * @return what is known about the write: NOT_WRITTEN, UNKNOWN, or NOT_A_WRITE for reads
+   */
   public WriteOutcome writeOutcome() {
     return writeOutcome;
   }
@@ -45,17 +52,27 @@ public class SluiceException extends RuntimeException {
   /**
    * True when the same operation may succeed if retried and retrying cannot duplicate a write
    * (never true when {@link #writeOutcome()} is UNKNOWN).
+   *
+   * @return true when the same operation may succeed if retried and retrying cannot duplicate a write (never true when {@link #writeOutcome()} is UNKNOWN)
    */
   public boolean retriable() {
     return retriable;
   }
 
-  /** The ErrorReason name from the server's google.rpc.ErrorInfo, or null when there was none. */
+  /**
+   * The ErrorReason name from the server's google.rpc.ErrorInfo, or null when there was none.
+   *
+   * @return the ErrorReason name from the server's google.rpc.ErrorInfo, or null when there was none
+   */
   public String reason() {
     return reason;
   }
 
-  /** The gRPC status code of the failure, or null when the error arose in the client. */
+  /**
+   * The gRPC status code of the failure, or null when the error arose in the client.
+   *
+   * @return the gRPC status code of the failure, or null when the error arose in the client
+   */
   public Status.Code code() {
     return code;
   }

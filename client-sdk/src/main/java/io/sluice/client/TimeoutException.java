@@ -12,6 +12,8 @@ public class TimeoutException extends SluiceException {
   private static final long serialVersionUID = 1L;
 
   /**
+   * @param message what timed out and what is known
+   * @param cause the last error seen, or null
    * @param code         DEADLINE_EXCEEDED when gRPC reported it, null for a client-side deadline
    * @param writeOutcome NOT_WRITTEN for writes, NOT_A_WRITE for reads
    */

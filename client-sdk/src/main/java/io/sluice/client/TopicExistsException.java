@@ -6,6 +6,10 @@ import io.grpc.Status;
 public class TopicExistsException extends SluiceException {
   private static final long serialVersionUID = 1L;
 
+  /**
+   * @param message which topic
+   * @param cause underlying cause, or null
+   */
   public TopicExistsException(String message, Throwable cause) {
     super(message, Status.Code.ALREADY_EXISTS, "TOPIC_EXISTS", WriteOutcome.NOT_WRITTEN, false, cause);
   }

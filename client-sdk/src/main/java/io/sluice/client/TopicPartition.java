@@ -9,6 +9,12 @@ import java.util.Objects;
  * @param partition partition index
  */
 public record TopicPartition(String topic, int partition) {
+  /**
+   * Checks that {@code topic} is not null.
+   *
+   * @param topic     topic name, not null
+   * @param partition partition index
+   */
   public TopicPartition {
     Objects.requireNonNull(topic, "topic");
   }

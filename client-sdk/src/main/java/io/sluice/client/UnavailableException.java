@@ -11,7 +11,13 @@ import io.grpc.Status;
 public class UnavailableException extends SluiceException {
   private static final long serialVersionUID = 1L;
 
-  /** @param writeOutcome NOT_WRITTEN for writes, NOT_A_WRITE for reads */
+  /**
+   * @param writeOutcome NOT_WRITTEN for writes, NOT_A_WRITE for reads
+   *
+   * @param message what failed
+   * @param reason ErrorReason name such as "NO_LEADER", or null
+   * @param cause underlying cause, or null
+   */
   public UnavailableException(String message, String reason, WriteOutcome writeOutcome, Throwable cause) {
     super(message, Status.Code.UNAVAILABLE, reason, checked(writeOutcome), true, cause);
   }

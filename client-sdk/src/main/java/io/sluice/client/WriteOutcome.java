@@ -3,6 +3,7 @@ package io.sluice.client;
 /**
  * What is known about whether a failed operation changed the log. Every {@link SluiceException}
  * carries one, so a caller (or a checker) can tell a clean rejection from an unknown outcome.
+ * Immutable (an enum).
  */
 public enum WriteOutcome {
   /** The write was rejected before it reached the Raft log: retrying cannot duplicate it. */

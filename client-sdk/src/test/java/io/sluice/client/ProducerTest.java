@@ -345,7 +345,8 @@ class ProducerTest {
   void closeFailsWhatIsLeftSayingWhatIsKnown() throws Exception {
     cluster.node(1).produce = (q, o) -> { };
     client = cluster.client().build();
-    Producer producer = client.newProducer(ProducerConfig.builder().linger(Duration.ZERO)
+    // One batch per partition in flight, so that "b" stays queued behind "a".
+    Producer producer = client.newProducer(ProducerConfig.builder().linger(Duration.ZERO).maxInFlightBatches(1)
         .deliveryTimeout(Duration.ofMinutes(5)).build());
     CompletableFuture<RecordMetadata> inFlight = producer.send(ProducerRecord.builder("orders").partition(0).value(bytes("a")).build());
     while (cluster.node(1).produceRequests.isEmpty()) {

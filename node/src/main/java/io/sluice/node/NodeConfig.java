@@ -97,6 +97,49 @@ public final class NodeConfig {
           + " commit; new writes are refused meanwhile (not written, so clients retry them on the next leader)."
           + " A stopping node also keeps refusing writes, at most this long, until none came for 250 ms.");
 
+  // Consumer groups (GroupService, GroupCoordinator)
+  public static final Key GROUPS_MAX = key("groups.max", "10000", "groups",
+      "Most consumer groups the cluster keeps; a join that would create one more fails with TOO_MANY_GROUPS.");
+  public static final Key GROUP_MEMBERS_MAX = key("group.members.max", "1000", "members",
+      "Most members one consumer group may have; a further join fails with GROUP_MAX_SIZE_REACHED.");
+  public static final Key GROUP_SESSION_TIMEOUT_MS_MIN = key("group.session.timeout.ms.min", "1000", "ms",
+      "Shortest session timeout a group member may ask for (INVALID_SESSION_TIMEOUT below it).");
+  public static final Key GROUP_SESSION_TIMEOUT_MS_MAX = key("group.session.timeout.ms.max", "300000", "ms",
+      "Longest session timeout a group member may ask for: a crashed consumer holds its partitions at most this long.");
+  public static final Key GROUP_REBALANCE_TIMEOUT_MS_MAX = key("group.rebalance.timeout.ms.max", "300000", "ms",
+      "Longest rebalance timeout a member may ask for: how long a rebalance waits for a live member to rejoin"
+          + " before the leader expires it.");
+  public static final Key GROUP_LIVENESS_CHECK_INTERVAL_MS = key("group.liveness.check.interval.ms", "100", "ms",
+      "How often the leader looks for group members past their session or rebalance timeout (in memory; an"
+          + " expiry goes through Raft). A new leader gives every member one full session timeout first.");
+  public static final Key GROUP_COMMIT_BATCH_COMMITS_MAX = key("group.commit.batch.commits.max", "256", "commits",
+      "Most offset commits the leader batches into one Raft entry; commits arriving while one entry is in"
+          + " flight wait for the next.");
+  public static final Key GROUP_COMMIT_QUEUE_COMMITS_MAX = key("group.commit.queue.commits.max", "4096", "commits",
+      "Offset commits that may wait for a batch; more fail with TOO_MANY_REQUESTS (not written).");
+  // Produce path performance (GroupCommit, Ratis log settings in SluiceNode)
+  public static final Key GROUP_COMMIT_ENTRIES_IN_FLIGHT_MAX = key("produce.group.commit.entries.in.flight.max", "2",
+      "entries", "Produce entries the leader keeps in flight (proposed, not yet applied) before further produce"
+          + " requests wait and are merged into one Raft entry (group commit); each request keeps its own"
+          + " all-or-nothing result. 0 turns merging off (one entry per request).");
+  public static final Key GROUP_COMMIT_REQUESTS_MAX = key("produce.group.commit.requests.max", "256", "requests",
+      "Most produce requests merged into one Raft entry.");
+  public static final Key GROUP_COMMIT_BYTES_MAX = key("produce.group.commit.bytes.max", "8388608", "bytes",
+      "Largest merged Raft entry; a request that would push an entry past it waits for the next one.");
+  public static final Key RAFT_LOG_WRITE_BUFFER_BYTES = key("raft.log.write.buffer.bytes", "8388608", "bytes",
+      "Buffer in front of the Raft log file (Ratis `raft.server.log.write.buffer.size`); raised to the largest"
+          + " entry plus 1 KiB when smaller.");
+  public static final Key RAFT_LOG_FORCE_SYNC_ENTRIES = key("raft.log.force.sync.entries", "128", "entries",
+      "Most entries written to the Raft log between two fsyncs (Ratis `raft.server.log.force.sync.num`). The log"
+          + " also fsyncs as soon as its write queue is empty, so a lone entry is never held back; an entry is"
+          + " acknowledged only after its fsync on a majority whatever this is.");
+  public static final Key RAFT_APPENDER_BUFFER_BYTES_MAX = key("raft.log.appender.buffer.bytes.max", "4194304",
+      "bytes", "Most entry bytes the leader sends a follower in one append (Ratis"
+          + " `raft.server.log.appender.buffer.byte-limit`); raised to the largest entry when smaller.");
+  public static final Key RAFT_APPENDER_OUTSTANDING_APPENDS_MAX = key("raft.log.appender.outstanding.appends.max",
+      "8", "requests", "Appends the leader sends a follower before waiting for replies (Ratis"
+          + " `raft.grpc.server.leader.outstanding.appends.max`).");
+
   // Monitoring (io.sluice.node.metrics, io.sluice.node.http)
   public static final Key HTTP_LISTEN = key("http.listen", "127.0.0.1:7270", "host:port",
       "Address of the HTTP endpoint serving `/metrics` (Prometheus), `/health/live` and `/health/ready` (port 0: any free port).");
@@ -171,17 +214,35 @@ public final class NodeConfig {
         COMMIT_TIMEOUT_MS, PENDING_WRITES_MAX, FETCH_WAIT_MAX_MS, FETCH_BYTES_MAX, ELECTION_TIMEOUT_MIN_MS,
         ELECTION_TIMEOUT_MAX_MS, SNAPSHOT_THRESHOLD_ENTRIES, SNAPSHOTS_RETAINED, LOG_SEGMENT_BYTES_MAX,
         RETENTION_CHECK_INTERVAL_MS, PRODUCER_IDLE_EXPIRY_MS, MEMBERSHIP_CATCHUP_TIMEOUT_MS,
-        LEADER_TRANSFER_TIMEOUT_MS, DRAIN_TIMEOUT_MS)) {
+        LEADER_TRANSFER_TIMEOUT_MS, DRAIN_TIMEOUT_MS, GROUPS_MAX, GROUP_MEMBERS_MAX, GROUP_SESSION_TIMEOUT_MS_MIN,
+        GROUP_SESSION_TIMEOUT_MS_MAX, GROUP_REBALANCE_TIMEOUT_MS_MAX, GROUP_LIVENESS_CHECK_INTERVAL_MS,
+        GROUP_COMMIT_BATCH_COMMITS_MAX, GROUP_COMMIT_QUEUE_COMMITS_MAX)) {
       if (getLong(k) <= 0) {
         throw new IllegalArgumentException(k.name() + " must be positive, got " + get(k));
       }
     }
     getLong(DISK_FREE_BYTES_MIN);
     getLong(LOG_PURGE_GAP_ENTRIES);
+    if (getInt(GROUP_COMMIT_ENTRIES_IN_FLIGHT_MAX) < 0) {
+      throw new IllegalArgumentException(GROUP_COMMIT_ENTRIES_IN_FLIGHT_MAX.name() + " must not be negative, got "
+          + get(GROUP_COMMIT_ENTRIES_IN_FLIGHT_MAX));
+    }
+    for (Key k : List.of(GROUP_COMMIT_REQUESTS_MAX, GROUP_COMMIT_BYTES_MAX, RAFT_LOG_WRITE_BUFFER_BYTES,
+        RAFT_LOG_FORCE_SYNC_ENTRIES, RAFT_APPENDER_BUFFER_BYTES_MAX, RAFT_APPENDER_OUTSTANDING_APPENDS_MAX)) {
+      if (getInt(k) <= 0) {
+        throw new IllegalArgumentException(k.name() + " must be positive, got " + get(k));
+      }
+    }
     long lag = getLong(MEMBERSHIP_CATCHUP_LAG_ENTRIES_MAX);
     if (lag < 1 || lag > Integer.MAX_VALUE) {
       throw new IllegalArgumentException(MEMBERSHIP_CATCHUP_LAG_ENTRIES_MAX.name() + " must be from 1 to "
           + Integer.MAX_VALUE + ", got " + lag);
+    }
+    if (getLong(GROUP_SESSION_TIMEOUT_MS_MAX) < getLong(GROUP_SESSION_TIMEOUT_MS_MIN)
+        || getLong(GROUP_SESSION_TIMEOUT_MS_MAX) > Integer.MAX_VALUE
+        || getLong(GROUP_REBALANCE_TIMEOUT_MS_MAX) > Integer.MAX_VALUE) {
+      throw new IllegalArgumentException("group.session.timeout.ms.max must be at least group.session.timeout.ms.min,"
+          + " and the group timeouts at most " + Integer.MAX_VALUE + " ms");
     }
     if (getLong(ELECTION_TIMEOUT_MAX_MS) <= getLong(ELECTION_TIMEOUT_MIN_MS)) {
       throw new IllegalArgumentException("raft.election.timeout.max.ms must be above raft.election.timeout.min.ms");
@@ -296,7 +357,15 @@ public final class NodeConfig {
 
   public Limits limits() {
     return new Limits(getInt(RECORD_BYTES_MAX), getInt(BATCH_BYTES_MAX), getInt(REQUEST_BYTES_MAX),
-        getInt(TOPIC_PARTITIONS_MAX));
+        getInt(TOPIC_PARTITIONS_MAX), groupEntryBytesMax());
+  }
+
+  /**
+   * Largest group-commit entry the validator accepts: the configured bound (which counts each
+   * request with its framing, see GroupCommit) plus the command's own header.
+   */
+  public int groupEntryBytesMax() {
+    return (int) Math.min(Integer.MAX_VALUE, (long) getInt(GROUP_COMMIT_BYTES_MAX) + 64);
   }
 
   /** Every effective value, for logging at start. */

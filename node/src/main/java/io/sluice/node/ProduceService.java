@@ -15,7 +15,8 @@ import io.sluice.internal.v1.Command;
 import io.sluice.internal.v1.InitProducer;
 
 /**
- * Produce: one request becomes one Raft entry (all batches or none). The leader stamps its time;
+ * Produce: one request is all batches or none; it becomes one Raft entry, or shares one with other
+ * requests when earlier entries are still in flight ({@link GroupCommit}). The leader stamps its time;
  * the state machine's startTransaction validates CRCs and limits before the entry is proposed.
  * Batches travel as opaque bytes from the request into the command: no per-record work here.
  */
@@ -33,8 +34,12 @@ final class ProduceService extends ProduceServiceGrpc.ProduceServiceImplBase {
       append.addBatches(AppendBatch.newBuilder()
           .setTopic(b.getTopic()).setPartition(b.getPartition()).setRecords(b.getRecords()));
     }
+    if (request.hasGroupCommit()) {
+      // Validated in startTransaction and fenced in apply: records and offsets land together or not at all.
+      append.setGroupCommit(request.getGroupCommit());
+    }
     Command command = Command.newBuilder().setTimestampMs(System.currentTimeMillis()).setAppend(append).build();
-    Replies.propose(node, command, observer,
+    Replies.reply(node.groupCommit().submit(command), observer,
         outcome -> response(request, outcome.result().getAppend(), outcome.raftIndex()));
   }
 

@@ -135,7 +135,8 @@ final class Proposer {
    */
   boolean awaitIdle(long timeoutMs) {
     long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
-    while (pendingWrites() > 0) {
+    // The node's count includes produce requests waiting for group commit, not yet proposed.
+    while (node.pendingWrites() > 0) {
       if (System.nanoTime() > deadline) {
         return false;
       }

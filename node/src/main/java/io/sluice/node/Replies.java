@@ -6,6 +6,7 @@ import io.grpc.stub.StreamObserver;
 import io.sluice.api.v1.ErrorReason;
 import io.sluice.internal.v1.Command;
 import io.sluice.internal.v1.CommandError;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.function.Function;
 import org.slf4j.Logger;
@@ -46,7 +47,13 @@ final class Replies {
    */
   static <T> void propose(SluiceNode node, Command command, StreamObserver<T> observer,
       Function<Proposer.Outcome, T> toResponse) {
-    node.proposer().propose(command).whenComplete((outcome, error) -> {
+    reply(node.proposer().propose(command), observer, toResponse);
+  }
+
+  /** Answers the call once {@code proposed} completes, as {@link #propose} does. */
+  static <T> void reply(CompletableFuture<Proposer.Outcome> proposed, StreamObserver<T> observer,
+      Function<Proposer.Outcome, T> toResponse) {
+    proposed.whenComplete((outcome, error) -> {
       if (error != null) {
         fail(observer, error);
       } else if (outcome.result().hasError()) {

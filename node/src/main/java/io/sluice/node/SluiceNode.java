@@ -89,6 +89,7 @@ public final class SluiceNode implements AutoCloseable {
   private final AtomicLong lastStopRefusalNanos = new AtomicLong(); // last write refused while stopping; 0: none
   private final AtomicReference<CompletableFuture<?>> registration = new AtomicReference<>();
   private final Proposer proposer;
+  private final GroupCommit groupCommit;
   private final Monitoring monitoring;
   private final Membership membership = new Membership(this);
   private RaftServer raftServer;
@@ -96,6 +97,7 @@ public final class SluiceNode implements AutoCloseable {
   private volatile RaftClient raftClient; // for registering; rebuilt when the voters change
   private List<RaftPeer> raftClientVoters = List.of(); // what raftClient was built for; scheduler thread only
   private AdminService adminService;
+  private final GroupCoordinator groupCoordinator = new GroupCoordinator(this, System::nanoTime);
   private Server grpcServer;
 
   public SluiceNode(NodeConfig config) {
@@ -116,6 +118,9 @@ public final class SluiceNode implements AutoCloseable {
     this.diskGuard = new DiskGuard(config.getLong(NodeConfig.DISK_FREE_BYTES_MIN),
         freeBytes != null ? freeBytes : DiskGuard.usableSpaceOf(config.dataDir()));
     this.proposer = new Proposer(this, config.getLong(NodeConfig.COMMIT_TIMEOUT_MS),
+        config.getInt(NodeConfig.PENDING_WRITES_MAX));
+    this.groupCommit = new GroupCommit(this, config.getInt(NodeConfig.GROUP_COMMIT_ENTRIES_IN_FLIGHT_MAX),
+        config.getInt(NodeConfig.GROUP_COMMIT_REQUESTS_MAX), config.getInt(NodeConfig.GROUP_COMMIT_BYTES_MAX),
         config.getInt(NodeConfig.PENDING_WRITES_MAX));
     this.monitoring = new Monitoring(config);
     this.scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -160,6 +165,9 @@ public final class SluiceNode implements AutoCloseable {
         .addService(new TopicService(this))
         .addService(new ClusterService(this))
         .addService(adminService)
+        .addService(new GroupService(this, groupCoordinator, new CommitBatcher(this,
+            config.getInt(NodeConfig.GROUP_COMMIT_BATCH_COMMITS_MAX), config.getInt(NodeConfig.GROUP_COMMIT_QUEUE_COMMITS_MAX),
+            config.getInt(NodeConfig.REQUEST_BYTES_MAX) / 2)))
         .intercept(monitoring.grpcInterceptor())
         .build()
         .start();
@@ -168,6 +176,8 @@ public final class SluiceNode implements AutoCloseable {
     scheduler.scheduleWithFixedDelay(this::registerClientAddress, 0, 500, TimeUnit.MILLISECONDS);
     long retentionMs = config.getLong(NodeConfig.RETENTION_CHECK_INTERVAL_MS);
     scheduler.scheduleWithFixedDelay(new RetentionEnforcer(this), retentionMs, retentionMs, TimeUnit.MILLISECONDS);
+    long livenessMs = config.getLong(NodeConfig.GROUP_LIVENESS_CHECK_INTERVAL_MS);
+    scheduler.scheduleWithFixedDelay(groupCoordinator, livenessMs, livenessMs, TimeUnit.MILLISECONDS);
     LOG.info("node {} serving clients on {} (advertised {}), Raft on {}, HTTP on {}, data in {}", config.nodeId(),
         clientAddress(), config.advertisedListen(), config.raftListen(), httpAddress(), dataDir.toAbsolutePath());
     return this;
@@ -192,10 +202,18 @@ public final class SluiceNode implements AutoCloseable {
     // A node being added votes only once within this many entries of the leader (see Membership).
     RaftServerConfigKeys.setStagingCatchupGap(p, config.getInt(NodeConfig.MEMBERSHIP_CATCHUP_LAG_ENTRIES_MAX));
     // A produce request may be up to request.bytes.max; Ratis must carry it in one entry.
-    SizeInBytes entryMax = SizeInBytes.valueOf(config.getLong(NodeConfig.REQUEST_BYTES_MAX) + (1 << 20));
-    RaftServerConfigKeys.Log.Appender.setBufferByteLimit(p, SizeInBytes.valueOf(Math.max(entryMax.getSize(), 4L << 20)));
+    SizeInBytes entryMax = SizeInBytes.valueOf(
+        Math.max(config.getLong(NodeConfig.REQUEST_BYTES_MAX), config.groupEntryBytesMax()) + (1 << 20));
+    RaftServerConfigKeys.Log.Appender.setBufferByteLimit(p, SizeInBytes.valueOf(
+        Math.max(entryMax.getSize(), config.getInt(NodeConfig.RAFT_APPENDER_BUFFER_BYTES_MAX))));
     GrpcConfigKeys.setMessageSizeMax(p, SizeInBytes.valueOf(Math.max(entryMax.getSize() * 2, 64L << 20)));
-    RaftServerConfigKeys.Log.setWriteBufferSize(p, SizeInBytes.valueOf(Math.max(entryMax.getSize() + 1024, 8L << 20)));
+    RaftServerConfigKeys.Log.setWriteBufferSize(p, SizeInBytes.valueOf(
+        Math.max(entryMax.getSize() + 1024, config.getInt(NodeConfig.RAFT_LOG_WRITE_BUFFER_BYTES))));
+    // Throughput settings of the log and the appenders (see NodeConfig). Durability does not depend
+    // on them: Ratis acknowledges an entry only once a majority has fsynced it.
+    RaftServerConfigKeys.Log.setForceSyncNum(p, config.getInt(NodeConfig.RAFT_LOG_FORCE_SYNC_ENTRIES));
+    GrpcConfigKeys.Server.setLeaderOutstandingAppendsMax(p,
+        config.getInt(NodeConfig.RAFT_APPENDER_OUTSTANDING_APPENDS_MAX));
     return p;
   }
 
@@ -326,6 +344,10 @@ public final class SluiceNode implements AutoCloseable {
     return group.getGroupId();
   }
 
+  GroupCommit groupCommit() {
+    return groupCommit;
+  }
+
   Proposer proposer() {
     return proposer;
   }
@@ -442,9 +464,19 @@ public final class SluiceNode implements AutoCloseable {
     return monitoring.httpAddress();
   }
 
-  /** Writes waiting for commit on this node now. */
+  /** Writes waiting for commit on this node now: proposed ones and produce requests waiting to be merged. */
   public int pendingWrites() {
-    return proposer.pendingWrites();
+    return proposer.pendingWrites() + groupCommit.queued();
+  }
+
+  /** Produce entries this node proposed through group commit, since it started. */
+  public long groupCommitEntries() {
+    return groupCommit.counts()[0];
+  }
+
+  /** Produce requests those entries carried; over {@link #groupCommitEntries()}, the merge ratio. */
+  public long groupCommitRequests() {
+    return groupCommit.counts()[1];
   }
 
   private StatusRuntimeException notLeader(String leader) {

@@ -213,8 +213,9 @@ class IdempotentProducerTest {
     // A generous delivery timeout: on a loaded machine an election plus catch-up can take seconds,
     // and no record should run out of time (that would make it indeterminate).
     // Small batches: many requests, so many chances for faults.
+    // Five batches per partition in flight: late copies and retries reach the leader out of order.
     ProducerConfig config = ProducerConfig.builder().linger(Duration.ofMillis(2)).batchSizeBytesMax(1024)
-        .deliveryTimeout(Duration.ofSeconds(120)).retryBackoff(Duration.ofMillis(20)).build();
+        .deliveryTimeout(Duration.ofSeconds(120)).retryBackoff(Duration.ofMillis(20)).maxInFlightBatches(5).build();
     Map<Integer, Ack> acked = new ConcurrentHashMap<>();
     Map<Integer, Throwable> failed = new ConcurrentHashMap<>();
     String oldLeader = c.leader().orElseThrow().id();

@@ -178,6 +178,10 @@ class MetricsTest {
     assertTrue(commit > RAW_REQUESTS && applied > RAW_REQUESTS, "commit " + commit + ", applied " + applied);
     assertTrue(leader.value("sluice_raft_term") >= 1);
     assertTrue(leader.value("sluice_raft_log_last_index") >= commit);
+    // Every produce request went through group commit: entries carried them all, at least one each.
+    double entries = leader.value("sluice_produce_group_commit_entries_total");
+    double requests = leader.value("sluice_produce_group_commit_requests_total");
+    assertTrue(entries >= 1 && requests >= entries, "group commit entries " + entries + ", requests " + requests);
     assertEquals(1, leader.value("sluice_raft_role", "role", "leader"));
     assertEquals(0, leader.value("sluice_raft_role", "role", "follower"));
     Set<String> peers = new TreeSet<>();

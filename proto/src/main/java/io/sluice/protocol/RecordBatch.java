@@ -18,7 +18,8 @@ import java.util.zip.CRC32C;
  *   8     4   batchLength      number of bytes after this field (total size = 12 + batchLength)
  *  12     1   magic            layout version, {@value #MAGIC}
  *  13     4   crc              CRC-32C of every byte from offset 17 to the end
- *  17     2   attributes       bits 0-2: compression codec (0 = none; others reserved)
+ *  17     2   attributes       bits 0-2: compression codec ({@link CompressionType}: 0 none, 3 lz4,
+ *                              4 zstd; 1, 2 and 5-7 are refused); other bits 0
  *  19     4   lastOffsetDelta  recordCount - 1
  *  23     8   baseTimestamp    create time of the first record, epoch ms
  *  31     8   maxTimestamp     largest record create time, epoch ms
@@ -26,7 +27,10 @@ import java.util.zip.CRC32C;
  *  47     2   producerEpoch    -1 when none
  *  49     4   baseSequence     -1 when none
  *  53     4   recordCount      number of records, at least 1
- *  57     …   records
+ *  57     …   records          codec none: the records, as below
+ *                              otherwise: uncompressedLength (4 bytes, the size of the records once
+ *                              decompressed), then the records compressed with the codec (lz4: one
+ *                              LZ4 block; zstd: one Zstandard frame)
  *
  * record (v = zig-zag varint, vl = zig-zag varlong):
  *   length v (bytes of the rest of this record), attributes int8 (0),
@@ -34,6 +38,12 @@ import java.util.zip.CRC32C;
  *   keyLength v (-1 = null), key, valueLength v (-1 = null), value,
  *   headerCount v, then per header: keyLength v, key (UTF-8), valueLength v (-1 = null), value
  * </pre>
+ *
+ * <p>The CRC covers the bytes as stored (compressed), so a replica or consumer checks it
+ * without decompressing. Decompression is bounded: a batch stating an uncompressedLength over
+ * the reader's limit ({@link #UNCOMPRESSED_BYTES_MAX} by default; the leader also caps it at
+ * recordCount x its record size limit), or whose data does not inflate to exactly that length,
+ * is corrupt ({@link CorruptBatchException}), before anything of that size is allocated.
  *
  * <p>Static methods only; thread-safe.
  */
@@ -56,6 +66,14 @@ public final class RecordBatch {
   public static final int LOG_OVERHEAD = 12;
 
   private static final int COMPRESSION_MASK = 0x07;
+  /** Size of the uncompressedLength field that starts a compressed records section. */
+  public static final int UNCOMPRESSED_LENGTH_SIZE = 4;
+  /**
+   * Most bytes the records of one batch may inflate to when a reader states no limit of its own:
+   * 64 MiB. A batch stating more is corrupt (the producer's batchSizeBytesMax and the cluster's
+   * batch.bytes.max keep real batches far below).
+   */
+  public static final int UNCOMPRESSED_BYTES_MAX = 64 * 1024 * 1024;
 
   private RecordBatch() {}
 
@@ -93,10 +111,6 @@ public final class RecordBatch {
       throw new CorruptBatchException(String.format(
           "CRC mismatch: stored 0x%08x, computed 0x%08x", crcStored, crcComputed));
     }
-    int codec = b.getShort(ATTRIBUTES_OFFSET) & COMPRESSION_MASK;
-    if (codec != 0) {
-      throw new CorruptBatchException("unsupported compression codec " + codec);
-    }
     int recordCount = b.getInt(RECORD_COUNT_OFFSET);
     if (recordCount < 1) {
       throw new CorruptBatchException("recordCount " + recordCount + " must be at least 1");
@@ -106,14 +120,54 @@ public final class RecordBatch {
       throw new CorruptBatchException("lastOffsetDelta " + lastOffsetDelta
           + " does not match recordCount " + recordCount);
     }
-    b.position(HEADER_SIZE);
+    // Each record is at most recordBytesMax, so its records can inflate to no more than this.
+    int inflateMax = (int) Math.min(UNCOMPRESSED_BYTES_MAX, (long) recordCount * recordBytesMax);
+    ByteBuffer records = records(b, inflateMax);
     for (int i = 0; i < recordCount; i++) {
-      validateRecord(b, i, recordBytesMax);
+      validateRecord(records, i, recordBytesMax);
     }
-    if (b.hasRemaining()) {
-      throw new CorruptBatchException(b.remaining() + " trailing bytes after " + recordCount + " records");
+    if (records.hasRemaining()) {
+      throw new CorruptBatchException(records.remaining() + " trailing bytes after " + recordCount + " records");
     }
     return new Info(recordCount, b.getLong(BASE_TIMESTAMP_OFFSET), b.getLong(MAX_TIMESTAMP_OFFSET), size);
+  }
+
+  /** The codec of a batch (from its attributes). @throws CorruptBatchException for an unsupported one */
+  public static CompressionType compression(ByteBuffer batch) {
+    int codec = batch.getShort(batch.position() + ATTRIBUTES_OFFSET) & COMPRESSION_MASK;
+    CompressionType type = CompressionType.byId(codec);
+    if (type == null) {
+      throw new CorruptBatchException("unsupported compression codec " + codec);
+    }
+    return type;
+  }
+
+  /**
+   * The records section of {@code b} (a big-endian slice whose position 0 is the batch start),
+   * decompressed if need be, positioned at its first record.
+   *
+   * @param inflateMax most bytes a compressed section may state it inflates to
+   */
+  private static ByteBuffer records(ByteBuffer b, int inflateMax) {
+    CompressionType type = compression(b);
+    if (type == CompressionType.NONE) {
+      ByteBuffer records = b.duplicate().order(ByteOrder.BIG_ENDIAN);
+      records.position(HEADER_SIZE);
+      return records;
+    }
+    int limit = b.limit();
+    if (limit < HEADER_SIZE + UNCOMPRESSED_LENGTH_SIZE) {
+      throw new CorruptBatchException(type + " batch of " + limit + " bytes has no uncompressedLength");
+    }
+    int uncompressed = b.getInt(HEADER_SIZE);
+    if (uncompressed < 1 || uncompressed > inflateMax) {
+      throw new CorruptBatchException(type + " records state they inflate to " + uncompressed
+          + " bytes, outside [1, " + inflateMax + "]");
+    }
+    int start = HEADER_SIZE + UNCOMPRESSED_LENGTH_SIZE;
+    byte[] compressed = new byte[limit - start];
+    b.get(start, compressed);
+    return ByteBuffer.wrap(BatchCompression.decompress(type, compressed, 0, compressed.length, uncompressed));
   }
 
   private static void validateRecord(ByteBuffer b, int i, int recordBytesMax) {
@@ -199,22 +253,33 @@ public final class RecordBatch {
   }
 
   /**
-   * Decodes every record of a batch, with absolute offsets and timestamps. Verifies the CRC first.
+   * Decodes every record of a batch, with absolute offsets and timestamps, decompressing it if
+   * need be (at most {@link #UNCOMPRESSED_BYTES_MAX} bytes). Verifies the CRC first.
    *
-   * @throws CorruptBatchException when the CRC or the layout is wrong
+   * @throws CorruptBatchException when the CRC or the layout is wrong, or the records do not
+   *                               decompress within the limit
    */
   public static List<Record> read(ByteBuffer batch) {
+    return read(batch, UNCOMPRESSED_BYTES_MAX);
+  }
+
+  /**
+   * {@link #read(ByteBuffer)} with a limit on what the records may inflate to.
+   *
+   * @param inflateMax most bytes a compressed records section may decompress to
+   */
+  public static List<Record> read(ByteBuffer batch, int inflateMax) {
     verifyCrc(batch);
-    ByteBuffer b = batch.slice().order(ByteOrder.BIG_ENDIAN);
-    long baseOffset = b.getLong(BASE_OFFSET_OFFSET);
-    long baseTimestamp = b.getLong(BASE_TIMESTAMP_OFFSET);
-    int count = b.getInt(RECORD_COUNT_OFFSET);
+    ByteBuffer whole = batch.slice().order(ByteOrder.BIG_ENDIAN);
+    long baseOffset = whole.getLong(BASE_OFFSET_OFFSET);
+    long baseTimestamp = whole.getLong(BASE_TIMESTAMP_OFFSET);
+    int count = whole.getInt(RECORD_COUNT_OFFSET);
+    ByteBuffer b = records(whole, inflateMax);
     if (count < 1 || count > b.remaining()) {
-      throw new CorruptBatchException("recordCount " + count + " is impossible for a batch of "
-          + b.remaining() + " bytes");
+      throw new CorruptBatchException("recordCount " + count + " is impossible for " + b.remaining()
+          + " bytes of records");
     }
     List<Record> records = new ArrayList<>(count);
-    b.position(HEADER_SIZE);
     for (int i = 0; i < count; i++) {
       int length = Varints.readVarint(b);
       if (length <= 0 || length > b.remaining()) {
@@ -276,8 +341,18 @@ public final class RecordBatch {
     private long producerId = -1;
     private short producerEpoch = -1;
     private int baseSequence = -1;
+    private CompressionType compression = CompressionType.NONE;
 
     private Builder() {}
+
+    /**
+     * Compresses the records section with {@code compression} in {@link #build()} (default NONE).
+     * When compressing would not make the batch smaller it is stored uncompressed.
+     */
+    public Builder compression(CompressionType compression) {
+      this.compression = java.util.Objects.requireNonNull(compression, "compression");
+      return this;
+    }
 
     /** Sets the idempotent-producer fields (reserved; defaults -1). */
     public Builder producer(long producerId, short producerEpoch, int baseSequence) {
@@ -307,6 +382,10 @@ public final class RecordBatch {
       return records.size();
     }
 
+    /**
+     * Size of the batch uncompressed: exact without compression, and an upper bound with it
+     * (build() stores a batch uncompressed when compressing would not shrink it).
+     */
     public int estimatedSizeBytes() {
       return HEADER_SIZE + recordBytes;
     }
@@ -351,7 +430,29 @@ public final class RecordBatch {
       if (b.hasRemaining()) {
         throw new IllegalStateException("size estimate was off by " + b.remaining() + " bytes");
       }
+      if (compression != CompressionType.NONE) {
+        out = compressed(out);
+        b = ByteBuffer.wrap(out);
+      }
       b.putInt(CRC_OFFSET, crc(b));
+      return out;
+    }
+
+    /** {@code raw} (an encoded batch, CRC not yet set) with its records compressed, if that is smaller. */
+    private byte[] compressed(byte[] raw) {
+      int recordsLength = raw.length - HEADER_SIZE;
+      byte[] packed = BatchCompression.compress(compression, raw, HEADER_SIZE, recordsLength);
+      int size = HEADER_SIZE + UNCOMPRESSED_LENGTH_SIZE + packed.length;
+      if (size >= raw.length) {
+        return raw;
+      }
+      byte[] out = new byte[size];
+      System.arraycopy(raw, 0, out, 0, HEADER_SIZE);
+      ByteBuffer b = ByteBuffer.wrap(out);
+      b.putInt(LENGTH_OFFSET, size - LOG_OVERHEAD);
+      b.putShort(ATTRIBUTES_OFFSET, (short) compression.id());
+      b.putInt(HEADER_SIZE, recordsLength);
+      System.arraycopy(packed, 0, out, HEADER_SIZE + UNCOMPRESSED_LENGTH_SIZE, packed.length);
       return out;
     }
 

@@ -1,6 +1,13 @@
 package io.sluice.statemachine;
 
+import io.sluice.api.v1.CommittedOffset;
 import io.sluice.api.v1.ErrorReason;
+import io.sluice.api.v1.GroupOffsetCommit;
+import io.sluice.api.v1.OffsetResetMode;
+import io.sluice.internal.v1.JoinGroup;
+import io.sluice.internal.v1.ResetGroupOffsets;
+import io.sluice.protocol.GroupIds;
+import io.sluice.internal.v1.Append;
 import io.sluice.internal.v1.AppendBatch;
 import io.sluice.internal.v1.Command;
 import io.sluice.internal.v1.TopicState;
@@ -32,6 +39,10 @@ public final class CommandValidator {
 
   /** Throws {@link CommandRejectedException} saying what is wrong, or returns normally. */
   public void validate(Command command, int commandBytes, LogCore core) throws CommandRejectedException {
+    if (command.getKindCase() == Command.KindCase.APPEND_GROUP) {
+      validateGroup(command, commandBytes, core);
+      return;
+    }
     if (commandBytes > limits.requestBytesMax()) {
       throw new CommandRejectedException(ErrorReason.RECORD_TOO_LARGE, "request of " + commandBytes
           + " bytes is over the maximum of " + limits.requestBytesMax());
@@ -67,16 +78,141 @@ public final class CommandValidator {
           throw new CommandRejectedException(ErrorReason.INVALID_REQUEST, "node id is empty");
         }
       }
+      case JOIN_GROUP -> validateJoin(command.getJoinGroup());
+      case LEAVE_GROUP -> {
+        checkGroupId(command.getLeaveGroup().getGroupId());
+        checkMemberId(command.getLeaveGroup().getMemberId());
+      }
+      case EXPIRE_MEMBERS -> checkGroupId(command.getExpireMembers().getGroupId());
+      case COMMIT_OFFSETS -> {
+        if (command.getCommitOffsets().getCommitsCount() == 0) {
+          throw new CommandRejectedException(ErrorReason.INVALID_REQUEST, "offset commit batch is empty");
+        }
+        for (GroupOffsetCommit c : command.getCommitOffsets().getCommitsList()) {
+          validateCommit(c);
+        }
+      }
+      case RESET_GROUP_OFFSETS -> {
+        ResetGroupOffsets r = command.getResetGroupOffsets();
+        checkGroupId(r.getGroupId());
+        checkName(r.getTopic());
+        if (r.getMode() == OffsetResetMode.OFFSET_RESET_MODE_UNSPECIFIED || r.getMode() == OffsetResetMode.UNRECOGNIZED) {
+          throw new CommandRejectedException(ErrorReason.INVALID_REQUEST, "offset reset mode is missing");
+        }
+        if (r.getOffset() < 0) {
+          throw new CommandRejectedException(ErrorReason.INVALID_OFFSET, "offset " + r.getOffset() + " is negative");
+        }
+      }
+      case DELETE_GROUP -> checkGroupId(command.getDeleteGroup().getGroupId());
       case KIND_NOT_SET -> throw new CommandRejectedException(ErrorReason.INVALID_REQUEST, "command has no kind");
     }
   }
 
-  private void validateAppend(Command command, LogCore core) throws CommandRejectedException {
-    if (command.getAppend().getBatchesCount() == 0) {
-      throw new CommandRejectedException(ErrorReason.INVALID_REQUEST, "produce request carries no batches");
+  /** Most topics one group member may subscribe to. */
+  public static final int SUBSCRIBED_TOPICS_MAX = 1000;
+
+  private static void validateJoin(JoinGroup j) throws CommandRejectedException {
+    checkGroupId(j.getGroupId());
+    if (j.getTopicsCount() == 0 || j.getTopicsCount() > SUBSCRIBED_TOPICS_MAX) {
+      throw new CommandRejectedException(ErrorReason.INVALID_REQUEST, "a member must subscribe to 1 to "
+          + SUBSCRIBED_TOPICS_MAX + " topics, got " + j.getTopicsCount());
+    }
+    for (String t : j.getTopicsList()) {
+      checkName(t);
+    }
+    if (j.getClientId().length() > TopicNames.LENGTH_MAX) {
+      throw new CommandRejectedException(ErrorReason.INVALID_REQUEST, "client id is longer than "
+          + TopicNames.LENGTH_MAX + " characters");
+    }
+    if (j.getSessionTimeoutMs() <= 0 || j.getRebalanceTimeoutMs() <= 0) {
+      throw new CommandRejectedException(ErrorReason.INVALID_SESSION_TIMEOUT, "session and rebalance timeouts"
+          + " must be positive, got " + j.getSessionTimeoutMs() + " and " + j.getRebalanceTimeoutMs() + " ms");
+    }
+    if (j.getMembersMax() <= 0 || j.getGroupsMax() <= 0) {
+      throw new CommandRejectedException(ErrorReason.INVALID_REQUEST, "join carries no group limits");
+    }
+  }
+
+  /** The static checks of an offset commit (fencing happens in apply). */
+  public static void validateCommit(GroupOffsetCommit c) throws CommandRejectedException {
+    checkGroupId(c.getGroupId());
+    checkMemberId(c.getMemberId());
+    if (c.getOffsetsCount() == 0) {
+      throw new CommandRejectedException(ErrorReason.INVALID_REQUEST, "offset commit for group '" + c.getGroupId()
+          + "' carries no offsets");
     }
     Set<String> seen = new HashSet<>();
-    for (AppendBatch b : command.getAppend().getBatchesList()) {
+    for (CommittedOffset o : c.getOffsetsList()) {
+      checkName(o.getTopic());
+      if (o.getPartition() < 0) {
+        throw new CommandRejectedException(ErrorReason.UNKNOWN_PARTITION, "partition " + o.getPartition()
+            + " of topic '" + o.getTopic() + "' is negative");
+      }
+      if (o.getOffset() < 0) {
+        throw new CommandRejectedException(ErrorReason.INVALID_OFFSET, "offset " + o.getOffset() + " for "
+            + o.getTopic() + "-" + o.getPartition() + " is negative");
+      }
+      int metadataBytes = o.getMetadata().getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
+      if (metadataBytes > GroupIds.METADATA_BYTES_MAX) {
+        throw new CommandRejectedException(ErrorReason.INVALID_REQUEST, "metadata for " + o.getTopic() + "-"
+            + o.getPartition() + " is " + metadataBytes + " bytes, over the maximum of " + GroupIds.METADATA_BYTES_MAX);
+      }
+      if (!seen.add(o.getTopic() + "/" + o.getPartition())) {
+        throw new CommandRejectedException(ErrorReason.INVALID_REQUEST, "two offsets for " + o.getTopic() + "-"
+            + o.getPartition() + " in one commit");
+      }
+    }
+  }
+
+  private static void checkGroupId(String groupId) throws CommandRejectedException {
+    String problem = GroupIds.problem(groupId);
+    if (problem != null) {
+      throw new CommandRejectedException(ErrorReason.INVALID_GROUP_ID, problem);
+    }
+  }
+
+  private static void checkMemberId(String memberId) throws CommandRejectedException {
+    if (memberId.isEmpty() || memberId.length() > 2 * TopicNames.LENGTH_MAX) {
+      throw new CommandRejectedException(ErrorReason.UNKNOWN_MEMBER_ID, "member id is empty or too long");
+    }
+  }
+
+  /**
+   * A group commit: within {@code groupBytesMax}, and every Append valid as a request on its own.
+   * The leader checks each request before merging it (see {@link #validateAppend(Append, LogCore)}),
+   * so a bad one fails alone; this re-check keeps the log free of unchecked data whoever proposes.
+   */
+  private void validateGroup(Command command, int commandBytes, LogCore core) throws CommandRejectedException {
+    if (commandBytes > limits.groupBytesMax()) {
+      throw new CommandRejectedException(ErrorReason.RECORD_TOO_LARGE, "group commit of " + commandBytes
+          + " bytes is over the maximum of " + limits.groupBytesMax());
+    }
+    if (command.getAppendGroup().getAppendsCount() == 0) {
+      throw new CommandRejectedException(ErrorReason.INVALID_REQUEST, "group commit carries no requests");
+    }
+    for (Append a : command.getAppendGroup().getAppendsList()) {
+      if (a.getSerializedSize() > limits.requestBytesMax()) {
+        throw new CommandRejectedException(ErrorReason.RECORD_TOO_LARGE, "request of " + a.getSerializedSize()
+            + " bytes in a group commit is over the maximum of " + limits.requestBytesMax());
+      }
+      validateAppend(a, core);
+    }
+  }
+
+  private void validateAppend(Command command, LogCore core) throws CommandRejectedException {
+    validateAppend(command.getAppend(), core);
+  }
+
+  /** Checks one produce request's batches: names, partitions, sizes, CRCs. Thread-safe. */
+  public void validateAppend(Append append, LogCore core) throws CommandRejectedException {
+    if (append.getBatchesCount() == 0) {
+      throw new CommandRejectedException(ErrorReason.INVALID_REQUEST, "produce request carries no batches");
+    }
+    if (append.hasGroupCommit()) {
+      validateCommit(append.getGroupCommit());
+    }
+    Set<String> seen = new HashSet<>();
+    for (AppendBatch b : append.getBatchesList()) {
       checkName(b.getTopic());
       Optional<TopicState> topic = core.topic(b.getTopic());
       if (topic.isEmpty()) {

@@ -15,6 +15,8 @@ import java.nio.charset.StandardCharsets;
  * 0x04 nodeId (UTF-8)                       client address (UTF-8)
  * 0x05 producerId(8)                        ProducerState
  * 0x06 producerId(8) topicId(8) partition(4) ProducerPartitionState (recent sequence ranges)
+ * 0x07 groupId (UTF-8)                      StoredGroup
+ * 0x08 groupId 0x00 topic 0x00 partition(4) StoredOffset (ids and topic names never hold 0x00)
  * </pre>
  */
 final class Keys {
@@ -25,6 +27,8 @@ final class Keys {
   static final byte NODE = 0x04;
   static final byte PRODUCER = 0x05;
   static final byte PRODUCER_PARTITION = 0x06;
+  static final byte GROUP = 0x07;
+  static final byte OFFSET = 0x08;
 
   static final byte[] APPLIED = {META, 'A'};
 
@@ -72,6 +76,22 @@ final class Keys {
   /** Prefix of every partition state of one producer. */
   static byte[] producerPartitionsOf(long producerId) {
     return ByteBuffer.allocate(9).put(PRODUCER_PARTITION).putLong(producerId).array();
+  }
+
+  static byte[] group(String groupId) {
+    return prefixed(GROUP, groupId.getBytes(StandardCharsets.UTF_8));
+  }
+
+  /** Prefix of every committed offset of one group. */
+  static byte[] offsetsOf(String groupId) {
+    byte[] g = groupId.getBytes(StandardCharsets.UTF_8);
+    return ByteBuffer.allocate(2 + g.length).put(OFFSET).put(g).put((byte) 0).array();
+  }
+
+  static byte[] offset(String groupId, String topic, int partition) {
+    byte[] prefix = offsetsOf(groupId);
+    byte[] t = topic.getBytes(StandardCharsets.UTF_8);
+    return ByteBuffer.allocate(prefix.length + t.length + 5).put(prefix).put(t).put((byte) 0).putInt(partition).array();
   }
 
   /** The smallest key after every key that starts with {@code prefix} (exclusive end of a range). */

@@ -4,6 +4,8 @@ import com.google.protobuf.InvalidProtocolBufferException;
 import io.sluice.api.v1.ErrorReason;
 import io.sluice.internal.v1.AlterTopicConfig;
 import io.sluice.internal.v1.Append;
+import io.sluice.internal.v1.AppendGroup;
+import io.sluice.internal.v1.AppendGroupResult;
 import io.sluice.internal.v1.AppendBatch;
 import io.sluice.internal.v1.AppendResult;
 import io.sluice.internal.v1.Command;
@@ -18,6 +20,9 @@ import io.sluice.internal.v1.ProducerPartitionState;
 import io.sluice.internal.v1.ProducerState;
 import io.sluice.internal.v1.RegisterNode;
 import io.sluice.internal.v1.SequenceRange;
+import io.sluice.internal.v1.StoredGroup;
+import io.sluice.internal.v1.StoredOffset;
+import java.util.SortedMap;
 import io.sluice.internal.v1.TopicState;
 import io.sluice.internal.v1.TruncatePartition;
 import io.sluice.protocol.RecordBatch;
@@ -29,6 +34,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -98,6 +104,8 @@ public final class LogCore implements AutoCloseable {
   private final Map<Long, PartitionState[]> partitions = new ConcurrentHashMap<>();
   private final Map<String, String> nodes = new ConcurrentHashMap<>();
   private final Map<Long, ProducerState> producers = new ConcurrentHashMap<>();
+  private final Map<String, StoredGroup> groups = new ConcurrentHashMap<>();
+  private final GroupApply groupApply = new GroupApply(this);
 
   /** Sequence ranges remembered per (producer, partition): retries of this many recent batches are recognised. */
   static final int PRODUCER_BATCHES_REMEMBERED = 5;
@@ -136,6 +144,7 @@ public final class LogCore implements AutoCloseable {
     partitions.clear();
     nodes.clear();
     producers.clear();
+    groups.clear();
     applied = AppliedIndex.NONE;
     try (RocksIterator it = db.newIterator()) {
       byte[] a = db.get(Keys.APPLIED);
@@ -157,6 +166,10 @@ public final class LogCore implements AutoCloseable {
       for (it.seek(Keys.kind(Keys.PRODUCER)); it.isValid() && it.key()[0] == Keys.PRODUCER; it.next()) {
         ProducerState p = ProducerState.parseFrom(it.value());
         producers.put(p.getProducerId(), p);
+      }
+      for (it.seek(Keys.kind(Keys.GROUP)); it.isValid() && it.key()[0] == Keys.GROUP; it.next()) {
+        StoredGroup g = StoredGroup.parseFrom(it.value());
+        groups.put(g.getGroupId(), g);
       }
       for (it.seek(Keys.kind(Keys.NODE)); it.isValid() && it.key()[0] == Keys.NODE; it.next()) {
         nodes.put(new String(it.key(), 1, it.key().length - 1, StandardCharsets.UTF_8),
@@ -214,6 +227,13 @@ public final class LogCore implements AutoCloseable {
         case TRUNCATE_PARTITION -> truncatePartition(command.getTruncatePartition(), batch, effects);
         case INIT_PRODUCER -> initProducer(index, command.getTimestampMs(), batch, effects);
         case EXPIRE_PRODUCERS -> expireProducers(command.getTimestampMs(), command.getExpireProducers(), batch, effects);
+        case JOIN_GROUP -> groupApply.join(index, command.getJoinGroup(), batch, effects);
+        case LEAVE_GROUP -> groupApply.leave(command.getLeaveGroup(), batch, effects);
+        case EXPIRE_MEMBERS -> groupApply.expire(command.getExpireMembers(), batch, effects);
+        case COMMIT_OFFSETS -> groupApply.commit(command.getTimestampMs(), command.getCommitOffsets(), batch);
+        case RESET_GROUP_OFFSETS -> groupApply.reset(command.getTimestampMs(), command.getResetGroupOffsets(), batch);
+        case DELETE_GROUP -> groupApply.delete(command.getDeleteGroup(), batch, effects);
+        case APPEND_GROUP -> appendGroup(command.getTimestampMs(), command.getAppendGroup(), batch, effects);
         case KIND_NOT_SET -> throw new IllegalStateException("entry " + index + " has a command with no kind");
       };
       batch.put(Keys.APPLIED, ByteBuffer.allocate(16).putLong(term).putLong(index).array());
@@ -246,13 +266,18 @@ public final class LogCore implements AutoCloseable {
   }
 
   /** Cache changes, made visible only after their WriteBatch is durable in RocksDB's memtable. */
-  private static final class Effects {
+  static final class Effects {
     final Map<String, TopicState> topicsPut = new TreeMap<>();
     final Set<String> topicsRemoved = new HashSet<>();
     final Map<Long, PartitionState[]> partitionsPut = new TreeMap<>();
     final Map<String, String> nodesPut = new TreeMap<>();
     final Map<Long, ProducerState> producersPut = new TreeMap<>();
     final Set<Long> producersRemoved = new HashSet<>();
+    final Map<String, StoredGroup> groupsPut = new TreeMap<>();
+    final Set<String> groupsRemoved = new HashSet<>();
+    // Producer-partition states written earlier in this entry (an AppendGroup may touch one twice),
+    // keyed by their RocksDB key; read before the database, which does not have them yet.
+    final Map<ByteBuffer, byte[]> producerPartitionsPut = new HashMap<>();
 
     void publish(LogCore core) {
       core.partitions.putAll(partitionsPut);
@@ -264,6 +289,8 @@ public final class LogCore implements AutoCloseable {
       core.nodes.putAll(nodesPut);
       core.producers.putAll(producersPut);
       producersRemoved.forEach(core.producers::remove);
+      core.groups.putAll(groupsPut);
+      groupsRemoved.forEach(core.groups::remove);
     }
   }
 
@@ -308,6 +335,13 @@ public final class LogCore implements AutoCloseable {
   private record Planned(TopicState topic, AppendBatch batch, ProducerPartitionState producerState, long duplicateOf) {}
 
   private CommandResult append(long timestampMs, Append c, WriteBatch batch, Effects fx) throws RocksDBException {
+    if (c.hasGroupCommit()) {
+      // Exactly-once transform: a member whose generation moved on writes neither records nor offsets.
+      CommandError fenced = groupApply.fence(c.getGroupCommit());
+      if (fenced != null) {
+        return CommandResult.newBuilder().setError(fenced).build();
+      }
+    }
     // Validate every batch first: the command is all or nothing.
     Set<String> seen = new HashSet<>();
     List<Planned> plan = new ArrayList<>(c.getBatchesCount());
@@ -342,7 +376,11 @@ public final class LogCore implements AutoCloseable {
       }
       int first = header.getInt(RecordBatch.BASE_SEQUENCE_OFFSET);
       int last = first + header.getInt(RecordBatch.LAST_OFFSET_DELTA_OFFSET);
-      byte[] stateBytes = db.get(Keys.producerPartition(producerId, t.getTopicId(), b.getPartition()));
+      byte[] stateKey = Keys.producerPartition(producerId, t.getTopicId(), b.getPartition());
+      byte[] stateBytes = fx.producerPartitionsPut.get(ByteBuffer.wrap(stateKey));
+      if (stateBytes == null) {
+        stateBytes = db.get(stateKey);
+      }
       ProducerPartitionState state = parsePartitionState(stateBytes);
       long duplicateOf = -1;
       for (SequenceRange r : state.getBatchesList()) {
@@ -386,7 +424,25 @@ public final class LogCore implements AutoCloseable {
       }
       result.addBaseOffsets(baseOffset).addDuplicates(false);
     }
+    if (c.hasGroupCommit()) {
+      groupApply.writeOffsets(c.getGroupCommit(), timestampMs, batch); // same WriteBatch: both or neither
+    }
     return CommandResult.newBuilder().setAppend(result).build();
+  }
+
+  /**
+   * Applies each Append of a group commit on its own, in order, into the same WriteBatch: each is
+   * all or nothing for itself (its checks run before it writes anything), and later ones see what
+   * earlier ones wrote (partition and producer states go through {@link Effects}).
+   */
+  private CommandResult appendGroup(long timestampMs, AppendGroup g, WriteBatch batch, Effects fx)
+      throws RocksDBException {
+    Invariants.check(g.getAppendsCount() > 0, "append group with no appends reached the log");
+    AppendGroupResult.Builder results = AppendGroupResult.newBuilder();
+    for (Append a : g.getAppendsList()) {
+      results.addResults(append(timestampMs, a, batch, fx));
+    }
+    return CommandResult.newBuilder().setAppendGroup(results).build();
   }
 
   private static ProducerPartitionState parsePartitionState(byte[] bytes) {
@@ -414,8 +470,10 @@ public final class LogCore implements AutoCloseable {
     while (kept.size() > PRODUCER_BATCHES_REMEMBERED) {
       kept.remove(0);
     }
-    batch.put(Keys.producerPartition(producerId, topicId, partition),
-        ProducerPartitionState.newBuilder().addAllBatches(kept).build().toByteArray());
+    byte[] key = Keys.producerPartition(producerId, topicId, partition);
+    byte[] value = ProducerPartitionState.newBuilder().addAllBatches(kept).build().toByteArray();
+    batch.put(key, value);
+    fx.producerPartitionsPut.put(ByteBuffer.wrap(key), value);
     ProducerState producer = fx.producersPut.getOrDefault(producerId, producers.get(producerId))
         .toBuilder().setLastSeenMs(timestampMs).build();
     batch.put(Keys.producer(producerId), producer.toByteArray());
@@ -569,7 +627,11 @@ public final class LogCore implements AutoCloseable {
     return CommandResult.newBuilder().setOk(Empty.getDefaultInstance()).build();
   }
 
-  private static CommandResult error(ErrorReason reason, String message) {
+  static CommandResult ok() {
+    return CommandResult.newBuilder().setOk(Empty.getDefaultInstance()).build();
+  }
+
+  static CommandResult error(ErrorReason reason, String message) {
     return CommandResult.newBuilder()
         .setError(CommandError.newBuilder().setReason(reason.name()).setMessage(message))
         .build();
@@ -599,6 +661,57 @@ public final class LogCore implements AutoCloseable {
   private Optional<TopicView> view(TopicState t) {
     PartitionState[] ps = partitions.get(t.getTopicId());
     return ps == null ? Optional.empty() : Optional.of(new TopicView(t, List.of(ps)));
+  }
+
+  /** A consumer group's stored state (membership, generation, assignment), if it exists. */
+  public Optional<StoredGroup> group(String groupId) {
+    return Optional.ofNullable(groups.get(groupId));
+  }
+
+  StoredGroup groupState(String groupId) {
+    return groups.get(groupId);
+  }
+
+  /** Number of consumer groups. */
+  public int groupCount() {
+    return groups.size();
+  }
+
+  /** Every consumer group, sorted by id. */
+  public List<StoredGroup> groups() {
+    List<StoredGroup> out = new ArrayList<>(groups.values());
+    out.sort(Comparator.comparing(StoredGroup::getGroupId));
+    return out;
+  }
+
+  /**
+   * A group's committed offsets, sorted by topic and partition. Offsets committed for an earlier
+   * incarnation of a topic (deleted and re-created since) are left out.
+   */
+  public SortedMap<Assignors.Tp, StoredOffset> committedOffsets(String groupId) {
+    SortedMap<Assignors.Tp, StoredOffset> out = new TreeMap<>();
+    lock.readLock().lock();
+    byte[] prefix = Keys.offsetsOf(groupId);
+    try (Slice upper = new Slice(Keys.prefixEnd(prefix));
+         ReadOptions ro = new ReadOptions().setIterateUpperBound(upper);
+         RocksIterator it = db.newIterator(ro)) {
+      for (it.seek(prefix); it.isValid(); it.next()) {
+        byte[] key = it.key();
+        int end = key.length - 5; // topic ends before 0x00 + partition(4)
+        String topic = new String(key, prefix.length, end - prefix.length, StandardCharsets.UTF_8);
+        int partition = ByteBuffer.wrap(key, key.length - 4, 4).getInt();
+        StoredOffset o = StoredOffset.parseFrom(it.value());
+        TopicState t = topics.get(topic);
+        if (t != null && t.getTopicId() == o.getTopicId() && partition < t.getPartitions()) {
+          out.put(new Assignors.Tp(topic, partition), o);
+        }
+      }
+    } catch (InvalidProtocolBufferException e) {
+      throw new IllegalStateException("stored offset of group " + groupId + " is unreadable", e);
+    } finally {
+      lock.readLock().unlock();
+    }
+    return out;
   }
 
   /** Registered client addresses by node id. */

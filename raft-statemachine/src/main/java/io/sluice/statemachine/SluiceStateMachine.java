@@ -62,6 +62,11 @@ public final class SluiceStateMachine extends BaseStateMachine {
     this.snapshots = new SnapshotStore(Math.max(1, snapshotsRetained), this::snapshotTaken);
   }
 
+  /** The checks run before a command enters the log (the leader also runs them before merging requests). */
+  public CommandValidator validator() {
+    return validator;
+  }
+
   /** The core, for reads. Valid after {@link #initialize}. */
   public LogCore core() {
     return core;

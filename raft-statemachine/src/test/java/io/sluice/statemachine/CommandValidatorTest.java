@@ -40,4 +40,34 @@ class CommandValidatorTest {
       v.validate(ok, ok.getSerializedSize(), core);
     }
   }
+
+  @Test
+  void aGroupCommitIsCheckedRequestByRequestAndAsAWhole() throws IOException, CommandRejectedException {
+    // A request may be just smaller than 40 records; a group just larger than two 1-record requests.
+    int requestMax = CoreScript.command("append t/1:40", 1).getAppend().getSerializedSize() - 1;
+    int groupMax = CoreScript.command("merged append t/0:1 | append t/1:1", 1).getSerializedSize() + 10;
+    CommandValidator v = new CommandValidator(new Limits(1 << 20, 1 << 20, requestMax, 1000, groupMax));
+    try (LogCore core = LogCore.open(tmp.resolve("db"))) {
+      new CoreScript(core).run("create-topic t 2");
+      Command ok = CoreScript.command("merged append t/0:1 | append t/1:1", 1);
+      v.validate(ok, ok.getSerializedSize(), core);
+      // One bad request in a group is refused by the group's check too (the leader checks each
+      // request on its own before merging, so this guards entries that bypass it).
+      assertEquals(ErrorReason.UNKNOWN_TOPIC, rejection(v, core, "merged append t/0:1 | append ghost/0:1"));
+      assertEquals(ErrorReason.UNKNOWN_PARTITION, rejection(v, core, "merged append t/0:1 | append t/7:1"));
+      // A request over requestBytesMax inside a group, and a group over groupBytesMax.
+      CommandValidator roomyGroups = new CommandValidator(new Limits(1 << 20, 1 << 20, requestMax, 1000, 1 << 20));
+      assertEquals(ErrorReason.RECORD_TOO_LARGE, rejection(roomyGroups, core, "merged append t/0:1 | append t/1:40"));
+      Command fits = CoreScript.command("merged append t/0:1 | append t/1:39", 1);
+      roomyGroups.validate(fits, fits.getSerializedSize(), core);
+      assertEquals(ErrorReason.RECORD_TOO_LARGE,
+          rejection(v, core, "merged append t/0:4 | append t/1:4 | append t/0:4 | append t/1:4"));
+      Command empty = Command.newBuilder().setAppendGroup(io.sluice.internal.v1.AppendGroup.getDefaultInstance()).build();
+      assertEquals(ErrorReason.INVALID_REQUEST, assertThrows(CommandRejectedException.class,
+          () -> v.validate(empty, empty.getSerializedSize(), core)).reason());
+      // The same bytes as a lone request are within requestBytesMax rules, not the group's.
+      Command lone = CoreScript.command("append t/0:4", 1);
+      v.validate(lone, lone.getSerializedSize(), core);
+    }
+  }
 }

@@ -33,9 +33,18 @@ import java.util.stream.Collectors;
  * expire-producers IDLE_MS
  * delete-topic NAME
  * append TOPIC/PARTITION:RECORDS [TOPIC/PARTITION:RECORDS …]   (one command, all or nothing)
+ * group APPEND-LINE | APPEND-LINE …               (group commit: several append/append-idem requests in one entry)
  * read TOPIC PARTITION OFFSET MAXBYTES
  * register NODE ADDRESS
  * state
+ * join GROUP MEMBER|- CLIENT TOPIC[,TOPIC…] [range|round-robin|sticky]   (limits: 3 members, 2 groups)
+ * leave GROUP MEMBER
+ * expire GROUP MEMBER[,MEMBER…]
+ * commit GROUP MEMBER GEN TOPIC/P=OFFSET[,…] [| GROUP MEMBER GEN TOPIC/P=OFFSET[,…] …]  (one batched command)
+ * append-commit TOPIC/PARTITION:RECORDS GROUP MEMBER GEN TOPIC/P=OFFSET[,…]  (records + offsets atomically)
+ * reset GROUP TOPIC earliest|latest|N
+ * delete-group GROUP
+ * group GROUP                                     (membership, assignment and committed offsets)
  * </pre>
  * Each command gets the next Raft index (term 1) and timestamp 1000 * index.
  */
@@ -53,6 +62,13 @@ final class CoreScript {
     String[] w = line.trim().split("\\s+");
     Command.Builder c = Command.newBuilder().setTimestampMs(timestampMs);
     switch (w[0]) {
+      case "merged" -> {
+        io.sluice.internal.v1.AppendGroup.Builder g = io.sluice.internal.v1.AppendGroup.newBuilder();
+        for (String request : line.trim().substring("merged".length()).split("\\|")) {
+          g.addAppends(command(request, timestampMs).getAppend());
+        }
+        c.setAppendGroup(g);
+      }
       case "create-topic" -> {
         CreateTopic.Builder t = CreateTopic.newBuilder().setName(w[1]).setPartitions(Integer.parseInt(w[2]));
         for (int i = 3; i < w.length; i++) {
@@ -90,6 +106,48 @@ final class CoreScript {
         }
         c.setAppend(a);
       }
+      case "join" -> {
+        io.sluice.internal.v1.JoinGroup.Builder j = io.sluice.internal.v1.JoinGroup.newBuilder().setGroupId(w[1])
+            .setMemberId(w[2].equals("-") ? "" : w[2]).setClientId(w[3]).addAllTopics(List.of(w[4].split(",")))
+            .setSessionTimeoutMs(10_000).setRebalanceTimeoutMs(10_000).setMembersMax(3).setGroupsMax(2);
+        if (w.length > 5) {
+          j.setStrategy(switch (w[5]) {
+            case "round-robin" -> io.sluice.api.v1.AssignmentStrategy.ASSIGNMENT_STRATEGY_ROUND_ROBIN;
+            case "sticky" -> io.sluice.api.v1.AssignmentStrategy.ASSIGNMENT_STRATEGY_STICKY;
+            default -> io.sluice.api.v1.AssignmentStrategy.ASSIGNMENT_STRATEGY_RANGE;
+          });
+        }
+        c.setJoinGroup(j);
+      }
+      case "leave" -> c.setLeaveGroup(io.sluice.internal.v1.LeaveGroup.newBuilder().setGroupId(w[1]).setMemberId(w[2]));
+      case "expire" -> c.setExpireMembers(io.sluice.internal.v1.ExpireMembers.newBuilder().setGroupId(w[1])
+          .addAllMemberIds(List.of(w[2].split(","))).setReason("script"));
+      case "commit" -> {
+        io.sluice.internal.v1.CommitOffsets.Builder b = io.sluice.internal.v1.CommitOffsets.newBuilder();
+        for (String part : line.trim().substring("commit".length()).split("\\|")) {
+          String[] x = part.trim().split("\\s+");
+          b.addCommits(groupCommit(x[0], x[1], x[2], x[3]));
+        }
+        c.setCommitOffsets(b);
+      }
+      case "append-commit" -> {
+        String[] tp = w[1].split("[/:]");
+        c.setAppend(Append.newBuilder()
+            .addBatches(AppendBatch.newBuilder().setTopic(tp[0]).setPartition(Integer.parseInt(tp[1]))
+                .setRecords(ByteString.copyFrom(batch(tp[0] + "-" + tp[1], Integer.parseInt(tp[2]), timestampMs))))
+            .setGroupCommit(groupCommit(w[2], w[3], w[4], w[5])));
+      }
+      case "reset" -> {
+        io.sluice.internal.v1.ResetGroupOffsets.Builder r = io.sluice.internal.v1.ResetGroupOffsets.newBuilder()
+            .setGroupId(w[1]).setTopic(w[2]);
+        switch (w[3]) {
+          case "earliest" -> r.setMode(io.sluice.api.v1.OffsetResetMode.OFFSET_RESET_MODE_EARLIEST);
+          case "latest" -> r.setMode(io.sluice.api.v1.OffsetResetMode.OFFSET_RESET_MODE_LATEST);
+          default -> r.setMode(io.sluice.api.v1.OffsetResetMode.OFFSET_RESET_MODE_OFFSET).setOffset(Long.parseLong(w[3]));
+        }
+        c.setResetGroupOffsets(r);
+      }
+      case "delete-group" -> c.setDeleteGroup(io.sluice.internal.v1.DeleteGroup.newBuilder().setGroupId(w[1]));
       case "register" -> c.setRegisterNode(RegisterNode.newBuilder().setNodeId(w[1]).setClientAddress(w[2]));
       case "append" -> {
         Append.Builder a = Append.newBuilder();
@@ -107,6 +165,17 @@ final class CoreScript {
     return c.build();
   }
 
+  static io.sluice.api.v1.GroupOffsetCommit groupCommit(String group, String member, String gen, String offsets) {
+    io.sluice.api.v1.GroupOffsetCommit.Builder g = io.sluice.api.v1.GroupOffsetCommit.newBuilder()
+        .setGroupId(group).setMemberId(member).setGeneration(Integer.parseInt(gen));
+    for (String o : offsets.split(",")) {
+      String[] x = o.split("[/=]");
+      g.addOffsets(io.sluice.api.v1.CommittedOffset.newBuilder().setTopic(x[0]).setPartition(Integer.parseInt(x[1]))
+          .setOffset(Long.parseLong(x[2])));
+    }
+    return g.build();
+  }
+
   static byte[] batch(String prefix, int records, long timestampMs) {
     RecordBatch.Builder b = RecordBatch.builder();
     for (int i = 0; i < records; i++) {
@@ -119,6 +188,9 @@ final class CoreScript {
     String[] w = line.trim().split("\\s+");
     if (w[0].equals("state")) {
       return state(core);
+    }
+    if (w[0].equals("group")) {
+      return describeGroup(core, w[1]);
     }
     if (w[0].equals("retention-point")) {
       return "retention-point " + core.retentionPoint(w[1], Integer.parseInt(w[2]), Long.parseLong(w[3]), Long.parseLong(w[4]))
@@ -162,8 +234,36 @@ final class CoreScript {
           + (r.getAppend().getDuplicatesList().contains(true) ? " duplicates=" + r.getAppend().getDuplicatesList() : "");
       case PRODUCER -> "producer id=" + r.getProducer().getProducerId() + " epoch=" + r.getProducer().getEpoch();
       case OK -> "ok";
+      case GROUP -> (r.getGroup().getMemberId().isEmpty() ? "" : "member=" + r.getGroup().getMemberId() + " ")
+          + groupLine(r.getGroup().getGroup());
+      case COMMITS -> "commits=" + r.getCommits().getResultsList().stream()
+          .map(e -> e.getReason().isEmpty() ? "ok" : e.getReason() + ": " + e.getMessage()).toList();
+      case RESET -> "reset=" + r.getReset().getOffsetsList().stream()
+          .map(o -> o.getTopic() + "-" + o.getPartition() + "=" + o.getOffset()).toList();
+      case APPEND_GROUP -> "merged" + r.getAppendGroup().getResultsList().stream()
+          .map(x -> "\n  " + describe(x)).collect(Collectors.joining());
       case KIND_NOT_SET -> "empty";
     };
+  }
+
+  static String groupLine(io.sluice.internal.v1.StoredGroup g) {
+    StringBuilder b = new StringBuilder("group " + g.getGroupId() + " gen=" + g.getGeneration() + " "
+        + g.getState().name().replace("GROUP_STATE_", "") + " " + g.getStrategy().name().replace("ASSIGNMENT_STRATEGY_", ""));
+    for (io.sluice.internal.v1.StoredMember m : g.getMembersList()) {
+      b.append("\n  ").append(m.getMemberId()).append(m.getRejoined() ? " (rejoined)" : "").append(" topics=")
+          .append(m.getTopicsList()).append(" assigned=")
+          .append(m.getAssignmentList().stream().map(p -> p.getTopic() + "-" + p.getPartition()).toList());
+    }
+    return b.toString();
+  }
+
+  static String describeGroup(LogCore core, String groupId) {
+    return core.group(groupId).map(g -> {
+      StringBuilder b = new StringBuilder(groupLine(g));
+      core.committedOffsets(groupId).forEach((tp, o) -> b.append("\n  offset ").append(tp).append("=")
+          .append(o.getOffset()).append(" at=").append(o.getCommitTimeMs()));
+      return b.toString();
+    }).orElse("no group " + groupId);
   }
 
   static String state(LogCore core) {
@@ -178,6 +278,9 @@ final class CoreScript {
       }
     }
     out.add("producers=" + core.producerCount());
+    if (core.groupCount() > 0) {
+      out.add("groups=" + core.groups().stream().map(g -> g.getGroupId() + "@" + g.getGeneration()).toList());
+    }
     Map<String, String> nodes = new java.util.TreeMap<>(core.nodes());
     if (!nodes.isEmpty()) {
       out.add("nodes " + nodes.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue()).collect(Collectors.joining(",")));

@@ -50,7 +50,8 @@ final class ConsumerChecks {
         nextByProcess.put(event.process(), next);
       } else if (event.f() == OpFunction.POLL && event.type() == OpType.OK) {
         Map<TopicPartition, Long> next = nextByProcess.computeIfAbsent(event.process(), k -> new HashMap<>());
-        for (OpValue.Read read : ((OpValue.Poll) event.value()).reads()) {
+        List<OpValue.Read> reads = ((OpValue.Poll) event.value()).reads();
+        for (OpValue.Read read : reads == null ? List.<OpValue.Read>of() : reads) {
           TopicPartition tp = new TopicPartition(read.topic(), read.partition());
           Long expected = next.get(tp);
           if (expected != null) {

@@ -73,7 +73,8 @@ public final class HtmlReport {
   private static void faultsSection(StringBuilder html, Timeline timeline) {
     html.append("<h2>Faults</h2>\n");
     if (timeline.faults.isEmpty()) {
-      html.append("<p>No fault was recorded in this history.</p>\n");
+      html.append("<p>No fault was recorded in this history (faults caused outside the harness, as during"
+          + " <code>sluice verify</code>, are not known to it: look for them in the throughput and latency).</p>\n");
       return;
     }
     int lane = 18;

@@ -379,6 +379,14 @@ class CheckerTest {
   }
 
   @Test
+  void aPollOkWithoutReadsCountsAsEmpty() {
+    Histories h = validBase();
+    HistoryWriter.Op poll = h.writer.invoke("c2", new OpValue.Poll(null, null));
+    poll.ok(new OpValue.Poll(null, null));
+    assertTrue(h.check().valid());
+  }
+
+  @Test
   void valuesSentTwiceCannotBeChecked() {
     Histories h = new Histories().sendOk("p0", 0, "same", 0).sendOk("p1", 0, "same", 1);
     HistoryFormatException e = assertThrows(HistoryFormatException.class, h::check);

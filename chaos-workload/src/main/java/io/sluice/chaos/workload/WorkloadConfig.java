@@ -40,7 +40,7 @@ public final class WorkloadConfig {
 
   private WorkloadConfig(Builder b) {
     this.bootstrap = b.bootstrap;
-    this.topic = b.topic != null ? b.topic : "verify-" + Long.toUnsignedString(b.seed) + "-" + System.currentTimeMillis();
+    this.topic = b.topic != null ? b.topic : "verify-" + Long.toString(b.seed) + "-" + System.currentTimeMillis();
     this.partitions = b.partitions;
     this.producers = b.producers;
     this.atomicWriters = b.partitions >= 2 ? b.atomicWriters : 0;

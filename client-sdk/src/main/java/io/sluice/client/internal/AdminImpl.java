@@ -161,4 +161,82 @@ public final class AdminImpl implements Admin {
     return Futures.map(ctx.rpc().call(address, SluiceMethods.GET_NODE_STATUS,
         GetNodeStatusRequest.getDefaultInstance(), ctx.requestTimeout(), false), Convert::nodeStatus);
   }
+
+  private static <T> CompletableFuture<T> badGroup(String groupId) {
+    String problem = io.sluice.protocol.GroupIds.problem(groupId);
+    return problem == null ? null : Futures.failed(new InvalidRequestException(problem, null, "INVALID_GROUP_ID",
+        WriteOutcome.NOT_WRITTEN, null));
+  }
+
+  @Override
+  public CompletableFuture<List<io.sluice.client.ConsumerGroupListing>> listGroups() {
+    return Futures.map(RetryingCall.run(ctx, RetryingCall.Target.ANY, false, "listGroups",
+        (address, timeout) -> ctx.rpc().call(address, SluiceMethods.LIST_GROUPS,
+            io.sluice.api.v1.ListGroupsRequest.getDefaultInstance(), timeout, false)),
+        resp -> resp.getGroupsList().stream().map(g -> new io.sluice.client.ConsumerGroupListing(g.getGroupId(),
+            Convert.groupState(g.getState()), g.getGeneration(), g.getMembers())).toList());
+  }
+
+  @Override
+  public CompletableFuture<io.sluice.client.ConsumerGroupDescription> describeGroup(String groupId) {
+    CompletableFuture<io.sluice.client.ConsumerGroupDescription> bad = badGroup(groupId);
+    if (bad != null) {
+      return bad;
+    }
+    io.sluice.api.v1.DescribeGroupRequest req = io.sluice.api.v1.DescribeGroupRequest.newBuilder().setGroupId(groupId).build();
+    return Futures.map(RetryingCall.run(ctx, RetryingCall.Target.ANY, false, "describeGroup " + groupId,
+        (address, timeout) -> ctx.rpc().call(address, SluiceMethods.DESCRIBE_GROUP, req, timeout, false)),
+        Convert::group);
+  }
+
+  @Override
+  public CompletableFuture<java.util.Map<io.sluice.client.TopicPartition, Long>> resetOffsets(String groupId,
+      String topic, io.sluice.client.OffsetResetPolicy to) {
+    return reset(groupId, topic, to == io.sluice.client.OffsetResetPolicy.EARLIEST
+        ? io.sluice.api.v1.OffsetResetMode.OFFSET_RESET_MODE_EARLIEST : io.sluice.api.v1.OffsetResetMode.OFFSET_RESET_MODE_LATEST, 0);
+  }
+
+  @Override
+  public CompletableFuture<java.util.Map<io.sluice.client.TopicPartition, Long>> resetOffsets(String groupId,
+      String topic, long offset) {
+    if (offset < 0) {
+      return Futures.failed(new InvalidRequestException("offset must not be negative, got " + offset, null,
+          "INVALID_OFFSET", WriteOutcome.NOT_WRITTEN, null));
+    }
+    return reset(groupId, topic, io.sluice.api.v1.OffsetResetMode.OFFSET_RESET_MODE_OFFSET, offset);
+  }
+
+  private CompletableFuture<java.util.Map<io.sluice.client.TopicPartition, Long>> reset(String groupId, String topic,
+      io.sluice.api.v1.OffsetResetMode mode, long offset) {
+    CompletableFuture<java.util.Map<io.sluice.client.TopicPartition, Long>> bad = badGroup(groupId);
+    if (bad != null) {
+      return bad;
+    }
+    String problem = TopicNames.problem(topic);
+    if (problem != null) {
+      return Futures.failed(new InvalidRequestException(problem, null, "INVALID_TOPIC_NAME", WriteOutcome.NOT_WRITTEN, null));
+    }
+    io.sluice.api.v1.ResetOffsetsRequest req = io.sluice.api.v1.ResetOffsetsRequest.newBuilder().setGroupId(groupId)
+        .setTopic(topic).setMode(mode).setOffset(offset).build();
+    return Futures.map(RetryingCall.run(ctx, RetryingCall.Target.LEADER, true, "resetOffsets " + groupId,
+        (address, timeout) -> ctx.rpc().call(address, SluiceMethods.RESET_OFFSETS, req, timeout, true)),
+        resp -> {
+          java.util.Map<io.sluice.client.TopicPartition, Long> out = new java.util.LinkedHashMap<>();
+          resp.getOffsetsList().forEach(o -> out.put(new io.sluice.client.TopicPartition(o.getTopic(), o.getPartition()),
+              o.getOffset()));
+          return out;
+        });
+  }
+
+  @Override
+  public CompletableFuture<Void> deleteGroup(String groupId) {
+    CompletableFuture<Void> bad = badGroup(groupId);
+    if (bad != null) {
+      return bad;
+    }
+    io.sluice.api.v1.DeleteGroupRequest req = io.sluice.api.v1.DeleteGroupRequest.newBuilder().setGroupId(groupId).build();
+    return Futures.map(RetryingCall.run(ctx, RetryingCall.Target.LEADER, true, "deleteGroup " + groupId,
+        (address, timeout) -> ctx.rpc().call(address, SluiceMethods.DELETE_GROUP, req, timeout, true)),
+        resp -> null);
+  }
 }

@@ -33,4 +33,38 @@ public final class Convert {
         s.getLeaderId(), s.getSnapshotIndex(), s.getClientAddress(), s.getRaftAddress(), s.getPid(),
         s.getDiskUsedBytes(), followers);
   }
+
+  /** EMPTY, PREPARING_REBALANCE, STABLE (or UNKNOWN). */
+  public static String groupState(io.sluice.api.v1.GroupState state) {
+    return switch (state) {
+      case GROUP_STATE_EMPTY -> "EMPTY";
+      case GROUP_STATE_PREPARING_REBALANCE -> "PREPARING_REBALANCE";
+      case GROUP_STATE_STABLE -> "STABLE";
+      default -> "UNKNOWN";
+    };
+  }
+
+  static java.util.List<io.sluice.client.TopicPartition> partitions(java.util.List<io.sluice.api.v1.PartitionRef> refs) {
+    return refs.stream().map(r -> new io.sluice.client.TopicPartition(r.getTopic(), r.getPartition())).toList();
+  }
+
+  static io.sluice.client.ConsumerGroupDescription group(io.sluice.api.v1.GroupDescription d) {
+    java.util.List<io.sluice.client.ConsumerGroupDescription.Member> members = d.getMembersList().stream()
+        .map(m -> new io.sluice.client.ConsumerGroupDescription.Member(m.getMemberId(), m.getClientId(),
+            java.util.List.copyOf(m.getTopicsList()), java.time.Duration.ofMillis(m.getSessionTimeoutMs()),
+            partitions(m.getAssignmentList())))
+        .toList();
+    java.util.List<io.sluice.client.ConsumerGroupDescription.PartitionOffset> offsets = d.getOffsetsList().stream()
+        .map(o -> new io.sluice.client.ConsumerGroupDescription.PartitionOffset(
+            new io.sluice.client.TopicPartition(o.getTopic(), o.getPartition()), o.getCommittedOffset(),
+            o.getEndOffset(), o.getLag(), o.getMemberId(), o.getMetadata()))
+        .toList();
+    String strategy = switch (d.getStrategy()) {
+      case ASSIGNMENT_STRATEGY_ROUND_ROBIN -> "ROUND_ROBIN";
+      case ASSIGNMENT_STRATEGY_STICKY -> "STICKY";
+      default -> "RANGE";
+    };
+    return new io.sluice.client.ConsumerGroupDescription(d.getGroupId(), groupState(d.getState()), d.getGeneration(),
+        strategy, members, offsets);
+  }
 }

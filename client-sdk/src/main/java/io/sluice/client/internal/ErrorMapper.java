@@ -5,6 +5,7 @@ import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.rpc.ErrorInfo;
 import io.grpc.Status;
 import io.grpc.protobuf.StatusProto;
+import io.sluice.client.CommitFailedException;
 import io.sluice.client.IndeterminateException;
 import io.sluice.client.InvalidRequestException;
 import io.sluice.client.MembershipException;
@@ -115,6 +116,12 @@ public final class ErrorMapper {
           new InvalidRequestException(message, code, reason, outcome, cause);
       case "DISK_FULL", "TOO_MANY_REQUESTS" -> new ResourceExhaustedException(message, reason, outcome, cause);
       case "OFFSET_OUT_OF_RANGE" -> new OffsetOutOfRangeException(message, cause);
+      case "ILLEGAL_GENERATION", "UNKNOWN_MEMBER_ID", "REBALANCE_IN_PROGRESS" ->
+          new CommitFailedException(message, code, reason, cause);
+      case "UNKNOWN_GROUP", "GROUP_NOT_EMPTY", "INCONSISTENT_GROUP_PROTOCOL" ->
+          new io.sluice.client.GroupException(message, code, reason, outcome, cause);
+      case "INVALID_GROUP_ID", "INVALID_SESSION_TIMEOUT" -> new InvalidRequestException(message, code, reason, outcome, cause);
+      case "GROUP_MAX_SIZE_REACHED", "TOO_MANY_GROUPS" -> new ResourceExhaustedException(message, reason, outcome, cause);
       case "UNKNOWN_NODE", "NODE_EXISTS", "QUORUM_AT_RISK", "RECONFIGURATION_IN_PROGRESS", "NODE_NOT_CAUGHT_UP",
           "LEADER_TRANSFER_FAILED" -> new MembershipException(message, code, reason, cause);
       default -> null;

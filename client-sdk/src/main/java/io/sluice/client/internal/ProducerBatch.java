@@ -3,6 +3,7 @@ package io.sluice.client.internal;
 import io.sluice.client.RecordMetadata;
 import io.sluice.client.SluiceException;
 import io.sluice.client.TopicPartition;
+import io.sluice.protocol.CompressionType;
 import io.sluice.protocol.Header;
 import io.sluice.protocol.RecordBatch;
 import java.util.ArrayList;
@@ -22,6 +23,15 @@ import java.util.concurrent.CompletableFuture;
 final class ProducerBatch {
   final TopicPartition tp;
   final long createdNanos;
+  /**
+   * Creation order within the producer: a partition's batches are sent, and re-queued after a
+   * failed attempt, in this order, which is also the order of their sequences.
+   */
+  final long order;
+  /** Sent since it was last sealed: counted in its partition's window of unsettled batches. */
+  boolean inWindow;
+  /** The atomic write this batch belongs to, or null for an ordinary batch. */
+  AtomicWrite atomic;
   private final RecordBatch.Builder builder = RecordBatch.builder();
   private final List<CompletableFuture<RecordMetadata>> futures = new ArrayList<>();
   /** Completes (normally) when every record's future has completed; for flush and close. */
@@ -37,6 +47,8 @@ final class ProducerBatch {
   long retryAtNanos;
   /** Send in a request of its own: a shared request was rejected and the culprit is unknown. */
   boolean sendAlone;
+  /** Why the batch could not be encoded (then it failed, never sent), or null. */
+  Throwable encodeError;
   /** The last retriable failure, reported as the cause if the delivery timeout expires. */
   SluiceException lastError;
   /** Futures completed or about to be; set once under the accumulator lock. */
@@ -52,9 +64,11 @@ final class ProducerBatch {
   int baseSequence = -1;
   private byte[] encoded;
 
-  ProducerBatch(TopicPartition tp, long createdNanos) {
+  ProducerBatch(TopicPartition tp, long createdNanos, long order, CompressionType compression) {
+    builder.compression(compression);
     this.tp = tp;
     this.createdNanos = createdNanos;
+    this.order = order;
     this.retryAtNanos = createdNanos;
   }
 
@@ -80,7 +94,10 @@ final class ProducerBatch {
     return builder.recordCount();
   }
 
-  /** Exact encoded size: of the bytes once encoded, of the records so far before that. */
+  /**
+   * Encoded size: exact once encoded; before that, of the records so far uncompressed (exact
+   * without compression, an upper bound with it).
+   */
   int sizeBytes() {
     return encoded != null ? encoded.length : builder.estimatedSizeBytes();
   }

@@ -95,13 +95,16 @@ final class Sender implements Runnable {
     RecordAccumulator.Drain drain = accumulator.drain(canSend);
     for (ProducerBatch b : drain.expired()) {
       memory.release(b.reservedBytes); // the accumulator already marked it finished
-      b.fail(expiredError(b, leader));
+      b.fail(b.encodeError != null
+          ? new SluiceException("could not encode the batch for " + b.tp + ": " + b.encodeError, null, null,
+              WriteOutcome.NOT_WRITTEN, false, b.encodeError)
+          : expiredError(b, leader));
     }
     if (drain.needsProducerId()) {
       initProducer();
     }
     if (!drain.toSend().isEmpty()) {
-      send(leader, drain.toSend());
+      send(leader, drain.toSend(), drain.atomic());
       return;
     }
     if (leader == null && drain.hasQueued()) {
@@ -126,8 +129,12 @@ final class Sender implements Runnable {
         + " was written (" + b.attempts + " attempts; " + why + ")", null, WriteOutcome.NOT_WRITTEN, b.lastError);
   }
 
-  private void send(String leader, List<ProducerBatch> batches) {
+  /** Sends {@code batches} in one request: an atomic write's batches (and its offsets) when {@code atomic} is set. */
+  private void send(String leader, List<ProducerBatch> batches, AtomicWrite atomic) {
     ProduceRequest.Builder req = ProduceRequest.newBuilder();
+    if (atomic != null && atomic.groupCommit() != null) {
+      req.setGroupCommit(atomic.groupCommit());
+    }
     long now = System.nanoTime();
     long timeoutNanos = ctx.requestTimeout().toNanos();
     for (ProducerBatch b : batches) {
@@ -140,7 +147,7 @@ final class Sender implements Runnable {
         .whenComplete((resp, err) -> {
           inFlightRequests.decrementAndGet();
           try {
-            onAnswer(leader, batches, resp, err);
+            onAnswer(leader, batches, atomic != null, resp, err);
           } catch (RuntimeException | Error e) {
             log.error("failed to handle a produce answer from {}", leader, e);
             for (ProducerBatch b : batches) {
@@ -152,7 +159,8 @@ final class Sender implements Runnable {
         });
   }
 
-  private void onAnswer(String leader, List<ProducerBatch> batches, ProduceResponse resp, Throwable err) {
+  private void onAnswer(String leader, List<ProducerBatch> batches, boolean atomic, ProduceResponse resp,
+      Throwable err) {
     SluiceException e = err != null ? ErrorMapper.map(err, true, true, leader) : checkResponse(batches, resp);
     if (e == null) {
       for (int i = 0; i < batches.size(); i++) {
@@ -171,15 +179,27 @@ final class Sender implements Runnable {
       return;
     }
     noteLeaderTrouble(leader, e);
-    if (idempotent && batches.size() == 1 && isProducerRejection(e)) {
-      ProducerBatch b = batches.get(0);
-      log.info("{} refused {} at sequence {} ({}); taking a new producer id", leader, b.producer, b.baseSequence,
-          e.reason());
-      if (accumulator.producerRejected(b, e)) {
-        memory.release(b.reservedBytes);
-        b.fail(new IndeterminateException("the leader refused " + b.producer + " for " + b.tp + " (" + e.reason()
-            + ") after an earlier attempt whose outcome is unknown; re-sending it under a new producer id could "
-            + "store it twice", e.code(), e.reason(), e));
+    long now = System.nanoTime();
+    if (idempotent && "OUT_OF_ORDER_SEQUENCE".equals(e.reason()) && (batches.size() == 1 || atomic)
+        && batches.stream().anyMatch(accumulator::outOfOrderMayBeTransient)) {
+      // An earlier batch of the partition is unsettled (in flight, or waiting for a retry), or
+      // landed after the leader looked at this one: re-sent after it, when the leader expects it.
+      for (ProducerBatch b : batches) {
+        b.attempts++;
+        accumulator.requeue(b, now + Backoff.nanos(retryBackoff, b.attempts) / 4, b.sendAlone, e);
+      }
+      return;
+    }
+    if (idempotent && (batches.size() == 1 || atomic) && isProducerRejection(e)) {
+      for (ProducerBatch b : batches) {
+        log.info("{} refused {} at sequence {} ({}); taking a new producer id", leader, b.producer, b.baseSequence,
+            e.reason());
+        if (accumulator.producerRejected(b, e)) {
+          memory.release(b.reservedBytes);
+          b.fail(new IndeterminateException("the leader refused " + b.producer + " for " + b.tp + " (" + e.reason()
+              + ") after an earlier attempt whose outcome is unknown; re-sending it under a new producer id could "
+              + "store it twice", e.code(), e.reason(), e));
+        }
       }
       return;
     }
@@ -190,9 +210,9 @@ final class Sender implements Runnable {
         || idempotent && e.writeOutcome() == WriteOutcome.UNKNOWN;
     // A shared request rejected for one batch's sake (bad partition, deleted topic, too large):
     // re-send each batch alone so only the culprit fails.
-    boolean isolate = !retry && batches.size() > 1 && e.writeOutcome() == WriteOutcome.NOT_WRITTEN
+    // Never an atomic write: its batches stand or fall together.
+    boolean isolate = !retry && !atomic && batches.size() > 1 && e.writeOutcome() == WriteOutcome.NOT_WRITTEN
         && !"DISK_FULL".equals(e.reason());
-    long now = System.nanoTime();
     for (ProducerBatch b : batches) {
       if (retry) {
         b.attempts++;

@@ -72,5 +72,24 @@ public final class SluiceMethods {
   public static final MethodDescriptor<TakeSnapshotRequest, TakeSnapshotResponse> TAKE_SNAPSHOT =
       AdminServiceGrpc.getTakeSnapshotMethod();
 
+  public static final MethodDescriptor<io.sluice.api.v1.JoinGroupRequest, io.sluice.api.v1.JoinGroupResponse> JOIN_GROUP =
+      io.sluice.api.v1.GroupServiceGrpc.getJoinGroupMethod();
+  public static final MethodDescriptor<io.sluice.api.v1.HeartbeatRequest, io.sluice.api.v1.HeartbeatResponse> HEARTBEAT =
+      io.sluice.api.v1.GroupServiceGrpc.getHeartbeatMethod();
+  public static final MethodDescriptor<io.sluice.api.v1.LeaveGroupRequest, io.sluice.api.v1.LeaveGroupResponse>
+      LEAVE_GROUP = io.sluice.api.v1.GroupServiceGrpc.getLeaveGroupMethod();
+  public static final MethodDescriptor<io.sluice.api.v1.CommitOffsetsRequest, io.sluice.api.v1.CommitOffsetsResponse>
+      COMMIT_OFFSETS = io.sluice.api.v1.GroupServiceGrpc.getCommitOffsetsMethod();
+  public static final MethodDescriptor<io.sluice.api.v1.FetchOffsetsRequest, io.sluice.api.v1.FetchOffsetsResponse>
+      FETCH_OFFSETS = io.sluice.api.v1.GroupServiceGrpc.getFetchOffsetsMethod();
+  public static final MethodDescriptor<io.sluice.api.v1.DescribeGroupRequest, io.sluice.api.v1.GroupDescription>
+      DESCRIBE_GROUP = io.sluice.api.v1.GroupServiceGrpc.getDescribeGroupMethod();
+  public static final MethodDescriptor<io.sluice.api.v1.ListGroupsRequest, io.sluice.api.v1.ListGroupsResponse>
+      LIST_GROUPS = io.sluice.api.v1.GroupServiceGrpc.getListGroupsMethod();
+  public static final MethodDescriptor<io.sluice.api.v1.ResetOffsetsRequest, io.sluice.api.v1.ResetOffsetsResponse>
+      RESET_OFFSETS = io.sluice.api.v1.GroupServiceGrpc.getResetOffsetsMethod();
+  public static final MethodDescriptor<io.sluice.api.v1.DeleteGroupRequest, io.sluice.api.v1.DeleteGroupResponse>
+      DELETE_GROUP = io.sluice.api.v1.GroupServiceGrpc.getDeleteGroupMethod();
+
   private SluiceMethods() {}
 }

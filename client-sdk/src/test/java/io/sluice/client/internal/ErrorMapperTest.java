@@ -42,6 +42,18 @@ class ErrorMapperTest {
   static Stream<Arguments> table() {
     return Stream.of(
         row(Status.Code.FAILED_PRECONDITION, "NOT_LEADER", "NOT_WRITTEN", true, true, NotLeaderException.class, NW, true),
+        row(Status.Code.FAILED_PRECONDITION, "ILLEGAL_GENERATION", "NOT_WRITTEN", true, true,
+            io.sluice.client.CommitFailedException.class, NW, false),
+        row(Status.Code.FAILED_PRECONDITION, "UNKNOWN_MEMBER_ID", "NOT_WRITTEN", true, true,
+            io.sluice.client.CommitFailedException.class, NW, false),
+        row(Status.Code.FAILED_PRECONDITION, "REBALANCE_IN_PROGRESS", "NOT_WRITTEN", true, true,
+            io.sluice.client.CommitFailedException.class, NW, false),
+        row(Status.Code.NOT_FOUND, "UNKNOWN_GROUP", null, false, true, io.sluice.client.GroupException.class, READ, false),
+        row(Status.Code.FAILED_PRECONDITION, "GROUP_NOT_EMPTY", "NOT_WRITTEN", true, true,
+            io.sluice.client.GroupException.class, NW, false),
+        row(Status.Code.INVALID_ARGUMENT, "INVALID_GROUP_ID", "NOT_WRITTEN", true, true, InvalidRequestException.class, NW, false),
+        row(Status.Code.RESOURCE_EXHAUSTED, "TOO_MANY_GROUPS", "NOT_WRITTEN", true, true,
+            ResourceExhaustedException.class, NW, false),
         row(Status.Code.UNAVAILABLE, "NO_LEADER", "NOT_WRITTEN", true, true, UnavailableException.class, NW, true),
         row(Status.Code.UNAVAILABLE, "NODE_NOT_READY", "NOT_WRITTEN", true, true, UnavailableException.class, NW, true),
         row(Status.Code.UNAVAILABLE, "NODE_NOT_READY", null, false, true, UnavailableException.class, READ, true),

@@ -1,6 +1,13 @@
 package io.sluice.node.cli;
 
+import io.sluice.client.CommitFailedException;
 import io.sluice.client.Consumer;
+import io.sluice.client.ConsumerConfig;
+import io.sluice.client.ConsumerRebalanceListener;
+import io.sluice.client.OffsetAndMetadata;
+import io.sluice.client.OffsetResetPolicy;
+import java.io.UncheckedIOException;
+import java.util.Collection;
 import io.sluice.client.ConsumerRecord;
 import io.sluice.client.SluiceClient;
 import io.sluice.client.TopicPartition;
@@ -36,7 +43,12 @@ import picocli.CommandLine.Spec;
     description = {
       "Print records of a topic, one per line (by default just the value).",
       "Starts at the end of each partition unless --from-beginning or --offset is given.",
-      "Without --follow, stops once every partition is read up to the end offsets seen at start."
+      "Without --follow, stops once every partition is read up to the end offsets seen at start.",
+      "With --group G: joins consumer group G and reads the partitions the group assigns, starting at the",
+      "group's committed offsets (--from-beginning: the log start where G has none, else the end). It commits",
+      "the offsets of what it printed (after each flush, on rebalance and on exit) and runs until",
+      "interrupted, --max-records, or --timeout-ms without a new record. Records printed but not yet",
+      "committed when a partition moves may be printed again by its next owner (at-least-once)."
     })
 final class ConsumeCommand implements Callable<Integer> {
 
@@ -53,6 +65,12 @@ final class ConsumeCommand implements Callable<Integer> {
 
   @Option(names = "--topic", required = true, paramLabel = "TOPIC", description = "Topic to read.")
   String topic;
+
+  @Option(
+      names = "--group",
+      paramLabel = "GROUP",
+      description = "Consume as a member of this consumer group (see above).")
+  String group;
 
   @Option(
       names = "--partition",
@@ -115,6 +133,9 @@ final class ConsumeCommand implements Callable<Integer> {
   public Integer call() {
     RecordTemplate template = template();
     validate();
+    if (group != null) {
+      return consumeAsGroup(template);
+    }
     try (ShutdownSignal signal = ShutdownSignal.install(Duration.ofSeconds(3));
         SluiceClient sluice = client.connect(REQUEST_TIMEOUT);
         Consumer consumer = sluice.newConsumer()) {
@@ -128,6 +149,102 @@ final class ConsumeCommand implements Callable<Integer> {
       }
       OutputStream out = new BufferedOutputStream(SluiceCli.io(spec).out(), OUTPUT_BUFFER_BYTES);
       return printRecords(consumer, partitions, tracker, template, out, signal);
+    }
+  }
+
+  /** {@code --group}: the group assigns the partitions; commits exactly what was printed. */
+  private int consumeAsGroup(RecordTemplate template) {
+    if (partition != null || (start != null && start.offset != null)) {
+      throw new ParameterException(spec.commandLine(), "--group cannot be combined with --partition or --offset"
+          + " (the group assigns partitions and starts them at its committed offsets)");
+    }
+    ConsumerConfig config;
+    try {
+      config = ConsumerConfig.builder().groupId(group).clientId("sluice-cli").enableAutoCommit(false)
+          .offsetResetPolicy(start != null && start.fromBeginning ? OffsetResetPolicy.EARLIEST : OffsetResetPolicy.LATEST)
+          .build();
+    } catch (IllegalArgumentException e) {
+      throw new ParameterException(spec.commandLine(), "--group: " + e.getMessage());
+    }
+    OutputStream out = new BufferedOutputStream(SluiceCli.io(spec).out(), OUTPUT_BUFFER_BYTES);
+    Map<TopicPartition, OffsetAndMetadata> printed = new LinkedHashMap<>();
+    try (ShutdownSignal signal = ShutdownSignal.install(Duration.ofSeconds(3));
+        SluiceClient sluice = client.connect(REQUEST_TIMEOUT);
+        Consumer consumer = sluice.newConsumer(config)) {
+      consumer.subscribe(List.of(topic), new ConsumerRebalanceListener() {
+        @Override
+        public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
+          // Still the old generation: what was printed of these partitions is committed now.
+          commitPrinted(consumer, out, printed, partitions);
+        }
+
+        @Override
+        public void onPartitionsAssigned(Collection<TopicPartition> partitions) {}
+      });
+      long idleTimeoutNanos = timeoutMs == null ? 0 : TimeUnit.MILLISECONDS.toNanos(timeoutMs);
+      long count = 0;
+      long lastProgress = System.nanoTime();
+      while (!signal.requested() && (maxRecords == null || count < maxRecords)) {
+        List<ConsumerRecord> records = consumer.poll(POLL_TIMEOUT);
+        for (ConsumerRecord r : records) {
+          if (maxRecords != null && count >= maxRecords) {
+            break;
+          }
+          template.render(r.topic(), r.partition(), r.offset(), r.timestampMs(), r.key(), r.value(), out);
+          printed.put(new TopicPartition(r.topic(), r.partition()), OffsetAndMetadata.of(r.offset() + 1));
+          count++;
+        }
+        if (!records.isEmpty()) {
+          lastProgress = System.nanoTime();
+          commitPrinted(consumer, out, printed, consumer.assignment());
+        } else if (idleTimeoutNanos > 0 && System.nanoTime() - lastProgress >= idleTimeoutNanos) {
+          break;
+        }
+      }
+      commitPrinted(consumer, out, printed, consumer.assignment());
+      return SluiceCli.EXIT_OK;
+    } catch (UncheckedIOException e) {
+      if (isBrokenPipe(e.getCause())) {
+        return SluiceCli.EXIT_OK; // the reader went away; nothing more was printed, nothing more committed
+      }
+      throw new CliException("writing to standard output failed: " + CliErrors.describe(e.getCause()), e);
+    } catch (IOException e) {
+      if (isBrokenPipe(e)) {
+        return SluiceCli.EXIT_OK;
+      }
+      throw new CliException("writing to standard output failed: " + CliErrors.describe(e), e);
+    }
+  }
+
+  /** Flushes the output, then commits the printed offsets of {@code partitions} (fenced commits are reported). */
+  private void commitPrinted(Consumer consumer, OutputStream out, Map<TopicPartition, OffsetAndMetadata> printed,
+      Collection<TopicPartition> partitions) {
+    try {
+      out.flush(); // never commit what has not reached the output
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    Map<TopicPartition, OffsetAndMetadata> commit = new LinkedHashMap<>();
+    for (TopicPartition tp : partitions) {
+      OffsetAndMetadata o = printed.remove(tp);
+      if (o != null) {
+        commit.put(tp, o);
+      }
+    }
+    if (commit.isEmpty()) {
+      return;
+    }
+    try {
+      consumer.commitSync(commit);
+    } catch (CommitFailedException e) {
+      spec.commandLine().getErr().println("sluice: warning: the group rebalanced before the commit of "
+          + commit.keySet() + "; their next owner may print the last records again (" + e.getMessage() + ")");
+    } catch (io.sluice.client.SluiceException e) {
+      if (!e.retriable() && !(e instanceof io.sluice.client.IndeterminateException)) {
+        throw e;
+      }
+      // Not known to be committed: keep the offsets to commit with the next batch.
+      commit.forEach(printed::putIfAbsent);
     }
   }
 

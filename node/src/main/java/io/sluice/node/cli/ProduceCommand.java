@@ -5,6 +5,7 @@ import io.sluice.client.ProducerConfig;
 import io.sluice.client.ProducerRecord;
 import io.sluice.client.SluiceClient;
 import io.sluice.client.TopicInfo;
+import io.sluice.protocol.CompressionType;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -84,6 +85,24 @@ final class ProduceCommand implements Callable<Integer> {
   long bufferBytes;
 
   @Option(
+      names = "--compression",
+      paramLabel = "CODEC",
+      defaultValue = "none",
+      description =
+          "Compress each batch: none, lz4 or zstd (default: ${DEFAULT-VALUE}). Consumers"
+              + " decompress transparently.")
+  String compression;
+
+  @Option(
+      names = "--max-in-flight-batches",
+      paramLabel = "N",
+      defaultValue = "5",
+      description =
+          "Batches of one partition in flight at once, 1 to 5; order is kept either way"
+              + " (default: ${DEFAULT-VALUE}).")
+  int maxInFlightBatches;
+
+  @Option(
       names = "--timeout-ms",
       paramLabel = "MS",
       defaultValue = "30000",
@@ -150,6 +169,19 @@ final class ProduceCommand implements Callable<Integer> {
     Validate.positive(spec, "--batch-bytes", batchBytes);
     Validate.positive(spec, "--buffer-bytes", bufferBytes);
     Validate.positive(spec, "--timeout-ms", timeoutMs);
+    compressionType();
+    if (maxInFlightBatches < 1 || maxInFlightBatches > ProducerConfig.MAX_IN_FLIGHT_BATCHES_MAX) {
+      throw new ParameterException(spec.commandLine(), "--max-in-flight-batches must be in [1, "
+          + ProducerConfig.MAX_IN_FLIGHT_BATCHES_MAX + "], got " + maxInFlightBatches);
+    }
+  }
+
+  private CompressionType compressionType() {
+    try {
+      return CompressionType.parse(compression);
+    } catch (IllegalArgumentException e) {
+      throw new ParameterException(spec.commandLine(), "--compression: " + e.getMessage());
+    }
   }
 
   /** Fails fast, before reading any input, on a missing topic or partition. */
@@ -172,6 +204,8 @@ final class ProduceCommand implements Callable<Integer> {
         .batchSizeBytesMax(batchBytes)
         .bufferBytesMax(bufferBytes)
         .deliveryTimeout(Duration.ofMillis(timeoutMs))
+        .compression(compressionType())
+        .maxInFlightBatches(maxInFlightBatches)
         .build();
   }
 

@@ -29,6 +29,8 @@ import picocli.CommandLine.Spec;
       ClusterCommand.class,
       CheckHistoryCommand.class,
       VerifyCommand.class,
+      GroupCommand.class,
+      BenchCommand.class,
       CommandLine.HelpCommand.class
     },
     footer = {

@@ -93,10 +93,10 @@ final class VerifyCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     long runSeed = seed != null ? seed : new SecureRandom().nextLong() & Long.MAX_VALUE;
     WorkloadConfig config = config(runSeed);
-    Path dir = out != null ? out : Path.of("sluice-verify-" + Long.toUnsignedString(runSeed));
+    Path dir = out != null ? out : Path.of("sluice-verify-" + Long.toString(runSeed));
     String reproduce = reproduce(runSeed, dir);
     PrintWriter err = spec.commandLine().getErr();
-    err.println("verify: seed=" + Long.toUnsignedString(runSeed) + " topic=" + config.topic() + " duration="
+    err.println("verify: seed=" + Long.toString(runSeed) + " topic=" + config.topic() + " duration="
         + duration + " out=" + dir);
     err.println("verify: reproduce with: " + reproduce);
     Verify.Result result;
@@ -108,7 +108,7 @@ final class VerifyCommand implements Callable<Integer> {
     }
     spec.commandLine().getOut().println(result.verdict().toPrettyJson());
     err.println("report: " + result.reportFile());
-    err.println(CheckHistoryCommand.summary(result.verdict()) + " (seed=" + Long.toUnsignedString(runSeed) + ")");
+    err.println(CheckHistoryCommand.summary(result.verdict()) + " (seed=" + Long.toString(runSeed) + ")");
     return result.verdict().valid() ? SluiceCli.EXIT_OK : SluiceCli.EXIT_FAILED;
   }
 
@@ -145,7 +145,7 @@ final class VerifyCommand implements Callable<Integer> {
         .append(" --atomic-writers ").append(atomicWriters)
         .append(" --consumers ").append(consumers)
         .append(" --rate ").append(rate)
-        .append(" --seed ").append(Long.toUnsignedString(runSeed))
+        .append(" --seed ").append(Long.toString(runSeed))
         .append(" --out ").append(dir);
     nodeAddresses.forEach((id, address) -> line.append(" --node-address ").append(id).append('=').append(address));
     return line.toString();

@@ -1,6 +1,7 @@
 package io.sluice.node.metrics;
 
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.MultiGauge;
@@ -61,6 +62,12 @@ final class RaftMetrics implements SnapshotListener {
     Gauge.builder("sluice.pending.writes", node, SluiceNode::pendingWrites)
         .description("Writes proposed on this node and waiting for commit (bounded by pending.writes.max)")
         .strongReference(true).register(registry);
+    FunctionCounter.builder("sluice.produce.group.commit.entries", node, SluiceNode::groupCommitEntries)
+        .description("Produce Raft entries this node proposed as leader (lone requests and merged groups)")
+        .register(registry);
+    FunctionCounter.builder("sluice.produce.group.commit.requests", node, SluiceNode::groupCommitRequests)
+        .description("Produce requests carried by those entries; requests/entries is the group-commit merge ratio")
+        .register(registry);
     this.leaderChanges = Counter.builder("sluice.raft.leader.elections")
         .description("Leader changes this node has seen (a newly elected leader, itself included)")
         .register(registry);

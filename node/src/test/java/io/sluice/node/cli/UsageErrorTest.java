@@ -78,6 +78,19 @@ class UsageErrorTest {
   }
 
   @Test
+  void unknownCompressionIsAUsageError() {
+    assertUsageError(
+        CliRun.run("produce", "--topic", "t", "--compression", "gzip"), "use none, lz4 or zstd");
+  }
+
+  @Test
+  void tooManyInFlightBatchesIsAUsageError() {
+    assertUsageError(
+        CliRun.run("produce", "--topic", "t", "--max-in-flight-batches", "6"),
+        "--max-in-flight-batches must be in [1, 5]");
+  }
+
+  @Test
   void produceWithoutTopicIsAUsageError() {
     assertUsageError(CliRun.run("produce"), "--topic");
   }
@@ -98,8 +111,13 @@ class UsageErrorTest {
     CliRun run = CliRun.run("--help");
     assertEquals(SluiceCli.EXIT_OK, run.exitCode(), run.toString());
     for (String command :
-        new String[] {"server", "local-cluster", "topic", "produce", "consume", "cluster"}) {
+        new String[] {"server", "local-cluster", "topic", "produce", "consume", "cluster", "group"}) {
       assertTrue(run.out().contains(command), command + " missing from " + run);
     }
+  }
+
+  @Test
+  void groupSubcommandMissingIsAUsageError() {
+    assertUsageError(CliRun.run("group"), "missing subcommand");
   }
 }

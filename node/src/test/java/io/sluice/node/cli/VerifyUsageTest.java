@@ -30,6 +30,14 @@ class VerifyUsageTest {
   }
 
   @Test
+  void aNegativeSeedIsRepeatedAsGivenInTheReproduceLine() {
+    CliRun run = CliRun.run("verify", "--bootstrap", "127.0.0.1:1", "--duration", "1s", "--settle-timeout", "1s",
+        "--seed", "-5", "--out", tmp.resolve("neg").toString());
+    assertTrue(run.err().contains(" --seed -5 "), run.toString());
+    assertTrue(run.err().contains("topic=verify--5-"), run.toString());
+  }
+
+  @Test
   void anUnreachableClusterIsOneErrorLineAndExitOne() {
     CliRun run = CliRun.run("verify", "--bootstrap", "127.0.0.1:1", "--duration", "1s", "--settle-timeout", "3s",
         "--seed", "3", "--out", tmp.resolve("out").toString());

@@ -1,0 +1,66 @@
+package io.sluice.node;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.sluice.chaos.checker.CheckerOptions;
+import io.sluice.chaos.history.HistoryWriter;
+import io.sluice.chaos.workload.Verify;
+import io.sluice.chaos.workload.Workload;
+import io.sluice.chaos.workload.WorkloadConfig;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The workload library as a fault-injecting harness uses it (the Docker chaos suite does the same
+ * with containers): faults recorded in the shared history, liveness measured from the heal, and
+ * the verdict and report written next to the history.
+ */
+@Timeout(value = 300, unit = TimeUnit.SECONDS)
+class WorkloadWithFaultsTest {
+
+  @TempDir Path tmp;
+
+  @Test
+  void leaderCrashAndRestartRecordedAsAFaultChecksValidAndLive() throws Exception {
+    Path dir = tmp.resolve("run");
+    String leader;
+    try (TestCluster cluster = TestCluster.start(tmp.resolve("nodes"), 3, Map.of())) {
+      WorkloadConfig config = WorkloadConfig.builder(cluster.bootstrap()).seed(99).producerRatePerSecond(50)
+          .settleTimeout(Duration.ofSeconds(90)).build();
+      try (HistoryWriter history = HistoryWriter.create(dir.resolve("history.jsonl"));
+          Workload workload = new Workload(config, history)) {
+        workload.setUp();
+        workload.start();
+        Thread.sleep(3_000);
+        leader = cluster.awaitLeader(Duration.ofSeconds(30));
+        history.nemesisStart("f1", "kill", "crash the leader " + leader, List.of(leader));
+        cluster.kill(leader);
+        Thread.sleep(3_000);
+        cluster.startNode(leader);
+        history.nemesisEnd("f1", "kill", "restart " + leader + " from its disk", List.of(leader));
+        Thread.sleep(5_000); // writes flow again after the heal: liveness is measured from it
+        assertEquals(0, workload.stop(), "every operation completed");
+        workload.finalReads();
+      }
+      Map<String, String> facts = new LinkedHashMap<>();
+      facts.put("seed", "99");
+      Verify.Result result = Verify.check(dir.resolve("history.jsonl"), dir, CheckerOptions.defaults(), facts);
+      assertTrue(result.verdict().valid(), result.verdict().toPrettyJson());
+      assertEquals(1, result.verdict().stats().get("faults").asInt());
+      assertTrue(result.verdict().liveness().healNs() > 0);
+      assertTrue(result.verdict().liveness().firstAckAfterHealNs() >= result.verdict().liveness().healNs());
+      assertEquals(9, result.verdict().stats().get("operations").get("final-read").get("ok").asInt());
+      String report = Files.readString(result.reportFile());
+      assertTrue(report.contains("crash the leader " + leader), "fault in the report's timeline");
+    }
+  }
+}
