@@ -14,6 +14,8 @@ public final class WorkloadConfig {
   public static final int DEFAULT_PRODUCERS = 2;
   public static final int DEFAULT_ATOMIC_WRITERS = 1;
   public static final int DEFAULT_CONSUMERS = 2;
+  public static final int DEFAULT_GROUP_CONSUMERS = 2;
+  public static final Duration DEFAULT_COMMIT_INTERVAL = Duration.ofMillis(1000);
   public static final int DEFAULT_PRODUCER_RATE_PER_SECOND = 100;
   public static final int DEFAULT_PRODUCER_IN_FLIGHT_MAX = 64;
   public static final int DEFAULT_ATOMIC_RATE_PER_SECOND = 10;
@@ -28,6 +30,9 @@ public final class WorkloadConfig {
   private final int producers;
   private final int atomicWriters;
   private final int consumers;
+  private final int groupConsumers;
+  private final String group;
+  private final Duration commitInterval;
   private final long seed;
   private final int producerRatePerSecond;
   private final int producerInFlightMax;
@@ -45,6 +50,9 @@ public final class WorkloadConfig {
     this.producers = b.producers;
     this.atomicWriters = b.partitions >= 2 ? b.atomicWriters : 0;
     this.consumers = b.consumers;
+    this.groupConsumers = b.groupConsumers;
+    this.group = b.group != null ? b.group : this.topic + "-group";
+    this.commitInterval = b.commitInterval;
     this.seed = b.seed;
     this.producerRatePerSecond = b.producerRatePerSecond;
     this.producerInFlightMax = b.producerInFlightMax;
@@ -85,6 +93,21 @@ public final class WorkloadConfig {
 
   public int consumers() {
     return consumers;
+  }
+
+  /** Consumers in one consumer group ({@link #group()}) that commit their offsets with commitSync. */
+  public int groupConsumers() {
+    return groupConsumers;
+  }
+
+  /** The group of the group consumers. Default "TOPIC-group". */
+  public String group() {
+    return group;
+  }
+
+  /** How often a group consumer commits what it has polled (besides on revoke and on stop). */
+  public Duration commitInterval() {
+    return commitInterval;
   }
 
   public long seed() {
@@ -128,7 +151,7 @@ public final class WorkloadConfig {
   public String toString() {
     return "WorkloadConfig{bootstrap=" + bootstrap + ", topic=" + topic + ", partitions=" + partitions
         + ", producers=" + producers + ", atomicWriters=" + atomicWriters + ", consumers=" + consumers
-        + ", seed=" + seed + ", producerRatePerSecond=" + producerRatePerSecond
+        + ", groupConsumers=" + groupConsumers + ", group=" + group + ", seed=" + seed + ", producerRatePerSecond=" + producerRatePerSecond
         + ", atomicRatePerSecond=" + atomicRatePerSecond + "}";
   }
 
@@ -140,6 +163,9 @@ public final class WorkloadConfig {
     private int producers = DEFAULT_PRODUCERS;
     private int atomicWriters = DEFAULT_ATOMIC_WRITERS;
     private int consumers = DEFAULT_CONSUMERS;
+    private int groupConsumers = DEFAULT_GROUP_CONSUMERS;
+    private String group;
+    private Duration commitInterval = DEFAULT_COMMIT_INTERVAL;
     private long seed = 1;
     private int producerRatePerSecond = DEFAULT_PRODUCER_RATE_PER_SECOND;
     private int producerInFlightMax = DEFAULT_PRODUCER_IN_FLIGHT_MAX;
@@ -184,6 +210,24 @@ public final class WorkloadConfig {
     /** Consumer processes (even ones stream, odd ones long-poll), 0 to 64. Default 2. */
     public Builder consumers(int consumers) {
       this.consumers = range(consumers, 0, 64, "consumers");
+      return this;
+    }
+
+    /** Consumers sharing one consumer group and committing offsets, 0 to 64. Default 2. */
+    public Builder groupConsumers(int groupConsumers) {
+      this.groupConsumers = range(groupConsumers, 0, 64, "groupConsumers");
+      return this;
+    }
+
+    /** Consumer group of the group consumers; must be a valid group id. Default "TOPIC-group". */
+    public Builder group(String group) {
+      this.group = Objects.requireNonNull(group, "group");
+      return this;
+    }
+
+    /** Time between a group consumer's periodic commits. Default 1 s. */
+    public Builder commitInterval(Duration interval) {
+      this.commitInterval = positive(interval, "commitInterval");
       return this;
     }
 

@@ -26,7 +26,7 @@ import picocli.CommandLine.Spec;
     name = "verify",
     mixinStandardHelpOptions = true,
     description = {
-      "Run producers, atomic writers and consumers against a running cluster on a fresh topic for"
+      "Run producers, atomic writers, consumers and a consumer group against a running cluster on a fresh topic for"
           + " --duration (cause faults meanwhile: kill, pause or partition nodes), then read every"
           + " partition from every node and check that no acknowledged record was lost, duplicated"
           + " or reordered. Prints the JSON verdict; writes history, verdict and an HTML report to --out.",
@@ -60,6 +60,10 @@ final class VerifyCommand implements Callable<Integer> {
   @Option(names = "--consumers", paramLabel = "N", defaultValue = "2",
       description = "Consumer clients reading every partition, streaming and polling (default: ${DEFAULT-VALUE}).")
   int consumers;
+
+  @Option(names = "--group-consumers", paramLabel = "N", defaultValue = "2",
+      description = "Consumer clients in one consumer group, committing their offsets (default: ${DEFAULT-VALUE}).")
+  int groupConsumers;
 
   @Option(names = "--rate", paramLabel = "N", defaultValue = "100",
       description = "Sends per second per producer (default: ${DEFAULT-VALUE}).")
@@ -119,6 +123,7 @@ final class VerifyCommand implements Callable<Integer> {
           .producers(producers)
           .atomicWriters(atomicWriters)
           .consumers(consumers)
+          .groupConsumers(groupConsumers)
           .producerRatePerSecond(rate)
           .seed(runSeed)
           .settleTimeout(settleTimeout)
@@ -144,6 +149,7 @@ final class VerifyCommand implements Callable<Integer> {
         .append(" --producers ").append(producers)
         .append(" --atomic-writers ").append(atomicWriters)
         .append(" --consumers ").append(consumers)
+        .append(" --group-consumers ").append(groupConsumers)
         .append(" --rate ").append(rate)
         .append(" --seed ").append(Long.toString(runSeed))
         .append(" --out ").append(dir);
