@@ -53,7 +53,7 @@ class VerifyCommandTest {
       assertTrue(verdict.get("stats").get("records_read").asLong() > ok(verdict, "send"), run.out());
       assertEquals(3, verdict.get("stats").get("nodes_final_read").size());
       assertTrue(run.err().contains("reproduce with: sluice verify --bootstrap " + cluster.bootstrap()
-          + " --duration 6s --partitions 3 --producers 2 --atomic-writers 1 --consumers 2 --group-consumers 2 --rate 50 --seed 42"
+          + " --duration 6s --partitions 3 --producers 2 --atomic-writers 1 --sdk-atomic-writers 1 --consumers 2 --group-consumers 2 --rate 50 --seed 42"
           + " --out " + out + " --node-address n1=" + cluster.clientAddress("n1")), run.err());
       for (String file : new String[] {"history.jsonl", "verdict.json", "report.html"}) {
         assertTrue(Files.size(out.resolve(file)) > 0, file);

@@ -66,6 +66,9 @@ class WorkloadWithFaultsTest {
           .filter(line -> line.contains("\"f\":\"assign\"") && line.contains("\"group\":\"" + config.group() + "\""))
           .toList();
       assertTrue(!groupAssigns.isEmpty(), "group assign events in the history");
+      // The SDK's sendAtomically was exercised too (process s0), not only raw multi-batch requests.
+      assertTrue(Files.readAllLines(dir.resolve("history.jsonl")).stream().anyMatch(line -> line.contains("\"process\":\"s0\"")
+          && line.contains("\"type\":\"ok\"") && line.contains("\"f\":\"atomic\"")), "acknowledged SDK atomic writes");
       String report = Files.readString(result.reportFile());
       assertTrue(report.contains("crash the leader " + leader), "fault in the report's timeline");
     }

@@ -20,7 +20,7 @@ import org.slf4j.LoggerFactory;
 /**
  * The chaos workload against a running cluster, recording into a {@link HistoryWriter}:
  * producers (SDK, idempotent, keyed and explicit partitions), atomic writers (multi-partition
- * ProduceRequests), consumers (streaming and long-poll) and group consumers (one consumer group,
+ * ProduceRequests, and through the SDK's sendAtomically), consumers (streaming and long-poll) and group consumers (one consumer group,
  * committing offsets) on a fresh topic; then, after the
  * clients stop, final reads of every partition from every node.
  *
@@ -85,10 +85,11 @@ public final class Workload implements AutoCloseable {
       throw new IllegalStateException("cannot create topic " + config.topic() + ": no answer from "
           + config.bootstrap() + " within " + config.settleTimeout().toMillis() + " ms", e);
     }
-    LOG.info("workload: seed={} topic={} partitions={} producers={} atomicWriters={} consumers={}"
+    LOG.info("workload: seed={} topic={} partitions={} producers={} atomicWriters={} sdkAtomicWriters={}"
+        + " consumers={}"
         + " groupConsumers={} group={}",
         config.seed(), config.topic(), config.partitions(), config.producers(), config.atomicWriters(),
-        config.consumers(), config.groupConsumers(), config.group());
+        config.sdkAtomicWriters(), config.consumers(), config.groupConsumers(), config.group());
   }
 
   /** Starts every client process on its own thread. */
@@ -107,6 +108,12 @@ public final class Workload implements AutoCloseable {
     for (int i = 0; i < config.atomicWriters(); i++) {
       spawn("a" + i, new AtomicWriterProcess("a" + i, history, cluster, channels, config,
           new Random(seeds.nextLong()), outstanding, () -> running));
+    }
+    for (int i = 0; i < config.sdkAtomicWriters(); i++) {
+      Producer producer = client.newProducer(ProducerConfig.builder().deliveryTimeout(config.deliveryTimeout()).build());
+      producers.add(producer);
+      spawn("s" + i, new SdkAtomicWriterProcess("s" + i, producer, history, config, new Random(seeds.nextLong()),
+          outstanding, () -> running));
     }
     for (int i = 0; i < config.consumers(); i++) {
       ConsumerConfig consumerConfig = ConsumerConfig.builder().streaming(i % 2 == 0).build();

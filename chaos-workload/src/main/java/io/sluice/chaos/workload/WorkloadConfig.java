@@ -13,6 +13,7 @@ public final class WorkloadConfig {
   public static final int DEFAULT_PARTITIONS = 3;
   public static final int DEFAULT_PRODUCERS = 2;
   public static final int DEFAULT_ATOMIC_WRITERS = 1;
+  public static final int DEFAULT_SDK_ATOMIC_WRITERS = 1;
   public static final int DEFAULT_CONSUMERS = 2;
   public static final int DEFAULT_GROUP_CONSUMERS = 2;
   public static final Duration DEFAULT_COMMIT_INTERVAL = Duration.ofMillis(1000);
@@ -29,6 +30,7 @@ public final class WorkloadConfig {
   private final int partitions;
   private final int producers;
   private final int atomicWriters;
+  private final int sdkAtomicWriters;
   private final int consumers;
   private final int groupConsumers;
   private final String group;
@@ -49,6 +51,7 @@ public final class WorkloadConfig {
     this.partitions = b.partitions;
     this.producers = b.producers;
     this.atomicWriters = b.partitions >= 2 ? b.atomicWriters : 0;
+    this.sdkAtomicWriters = b.partitions >= 2 ? b.sdkAtomicWriters : 0;
     this.consumers = b.consumers;
     this.groupConsumers = b.groupConsumers;
     this.group = b.group != null ? b.group : this.topic + "-group";
@@ -89,6 +92,11 @@ public final class WorkloadConfig {
   /** Atomic writers (0 when the topic has a single partition). */
   public int atomicWriters() {
     return atomicWriters;
+  }
+
+  /** Atomic writers through the SDK's Producer.sendAtomically (0 when the topic has a single partition). */
+  public int sdkAtomicWriters() {
+    return sdkAtomicWriters;
   }
 
   public int consumers() {
@@ -150,7 +158,8 @@ public final class WorkloadConfig {
   @Override
   public String toString() {
     return "WorkloadConfig{bootstrap=" + bootstrap + ", topic=" + topic + ", partitions=" + partitions
-        + ", producers=" + producers + ", atomicWriters=" + atomicWriters + ", consumers=" + consumers
+        + ", producers=" + producers + ", atomicWriters=" + atomicWriters
+        + ", sdkAtomicWriters=" + sdkAtomicWriters + ", consumers=" + consumers
         + ", groupConsumers=" + groupConsumers + ", group=" + group + ", seed=" + seed + ", producerRatePerSecond=" + producerRatePerSecond
         + ", atomicRatePerSecond=" + atomicRatePerSecond + "}";
   }
@@ -162,6 +171,7 @@ public final class WorkloadConfig {
     private int partitions = DEFAULT_PARTITIONS;
     private int producers = DEFAULT_PRODUCERS;
     private int atomicWriters = DEFAULT_ATOMIC_WRITERS;
+    private int sdkAtomicWriters = DEFAULT_SDK_ATOMIC_WRITERS;
     private int consumers = DEFAULT_CONSUMERS;
     private int groupConsumers = DEFAULT_GROUP_CONSUMERS;
     private String group;
@@ -204,6 +214,12 @@ public final class WorkloadConfig {
     /** Atomic writer processes (multi-partition ProduceRequests), 0 to 16. Default 1. */
     public Builder atomicWriters(int atomicWriters) {
       this.atomicWriters = range(atomicWriters, 0, 16, "atomicWriters");
+      return this;
+    }
+
+    /** Atomic writer processes through the SDK (Producer.sendAtomically), 0 to 16. Default 1. */
+    public Builder sdkAtomicWriters(int sdkAtomicWriters) {
+      this.sdkAtomicWriters = range(sdkAtomicWriters, 0, 16, "sdkAtomicWriters");
       return this;
     }
 

@@ -57,6 +57,10 @@ final class VerifyCommand implements Callable<Integer> {
       description = "Clients writing 2-3 partitions in one atomic request (default: ${DEFAULT-VALUE}).")
   int atomicWriters;
 
+  @Option(names = "--sdk-atomic-writers", paramLabel = "N", defaultValue = "1",
+      description = "Clients writing 2-3 partitions atomically through the SDK's sendAtomically (default: ${DEFAULT-VALUE}).")
+  int sdkAtomicWriters;
+
   @Option(names = "--consumers", paramLabel = "N", defaultValue = "2",
       description = "Consumer clients reading every partition, streaming and polling (default: ${DEFAULT-VALUE}).")
   int consumers;
@@ -122,6 +126,7 @@ final class VerifyCommand implements Callable<Integer> {
           .partitions(partitions)
           .producers(producers)
           .atomicWriters(atomicWriters)
+          .sdkAtomicWriters(sdkAtomicWriters)
           .consumers(consumers)
           .groupConsumers(groupConsumers)
           .producerRatePerSecond(rate)
@@ -148,6 +153,7 @@ final class VerifyCommand implements Callable<Integer> {
         .append(" --partitions ").append(partitions)
         .append(" --producers ").append(producers)
         .append(" --atomic-writers ").append(atomicWriters)
+        .append(" --sdk-atomic-writers ").append(sdkAtomicWriters)
         .append(" --consumers ").append(consumers)
         .append(" --group-consumers ").append(groupConsumers)
         .append(" --rate ").append(rate)
