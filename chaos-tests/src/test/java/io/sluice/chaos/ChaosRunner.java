@@ -79,7 +79,7 @@ final class ChaosRunner {
       Map<String, String> addresses = new LinkedHashMap<>();
       cluster.nodes().forEach(n -> addresses.put(n.id(), n.clientAddress()));
       WorkloadConfig config = WorkloadConfig.builder(cluster.bootstrap()).partitions(PARTITIONS).producers(3)
-          .atomicWriters(1).consumers(2).seed(seed).nodeAddresses(addresses).build();
+          .atomicWriters(1).consumers(2).groupConsumers(2).seed(seed).nodeAddresses(addresses).build();
       try (Workload workload = new Workload(config, history);
            SluiceClient admin = SluiceClient.builder().bootstrap(cluster.bootstrap())
                .requestTimeout(Duration.ofSeconds(5)).build()) {

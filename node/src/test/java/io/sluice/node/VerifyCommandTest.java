@@ -49,10 +49,11 @@ class VerifyCommandTest {
       assertTrue(ok(verdict, "send") > 50, "sends acknowledged: " + run.out());
       assertTrue(ok(verdict, "atomic") > 5, "atomic writes acknowledged: " + run.out());
       assertTrue(ok(verdict, "final-read") == 9, "3 nodes x 3 partitions read: " + run.out());
+      assertTrue(ok(verdict, "commit") > 0, "the consumer group's commits acknowledged: " + run.out());
       assertTrue(verdict.get("stats").get("records_read").asLong() > ok(verdict, "send"), run.out());
       assertEquals(3, verdict.get("stats").get("nodes_final_read").size());
       assertTrue(run.err().contains("reproduce with: sluice verify --bootstrap " + cluster.bootstrap()
-          + " --duration 6s --partitions 3 --producers 2 --atomic-writers 1 --consumers 2 --rate 50 --seed 42"
+          + " --duration 6s --partitions 3 --producers 2 --atomic-writers 1 --sdk-atomic-writers 1 --consumers 2 --group-consumers 2 --rate 50 --seed 42"
           + " --out " + out + " --node-address n1=" + cluster.clientAddress("n1")), run.err());
       for (String file : new String[] {"history.jsonl", "verdict.json", "report.html"}) {
         assertTrue(Files.size(out.resolve(file)) > 0, file);
@@ -86,6 +87,7 @@ class VerifyCommandTest {
       JsonNode verdict = verdict(run);
       assertTrue(verdict.get("valid").asBoolean(), run.out());
       assertEquals(9, ok(verdict, "final-read"), "every node read back after its restart: " + run.out());
+      assertTrue(ok(verdict, "commit") > 0, "the consumer group's commits acknowledged: " + run.out());
     }
   }
 }

@@ -59,6 +59,16 @@ class WorkloadWithFaultsTest {
       assertTrue(result.verdict().liveness().healNs() > 0);
       assertTrue(result.verdict().liveness().firstAckAfterHealNs() >= result.verdict().liveness().healNs());
       assertEquals(9, result.verdict().stats().get("operations").get("final-read").get("ok").asInt());
+      // The consumer group took part: it was assigned partitions and its commits were acknowledged.
+      assertTrue(result.verdict().stats().get("operations").path("commit").path("ok").asInt() > 0,
+          "group consumers committed: " + result.verdict().stats());
+      List<String> groupAssigns = Files.readAllLines(dir.resolve("history.jsonl")).stream()
+          .filter(line -> line.contains("\"f\":\"assign\"") && line.contains("\"group\":\"" + config.group() + "\""))
+          .toList();
+      assertTrue(!groupAssigns.isEmpty(), "group assign events in the history");
+      // The SDK's sendAtomically was exercised too (process s0), not only raw multi-batch requests.
+      assertTrue(Files.readAllLines(dir.resolve("history.jsonl")).stream().anyMatch(line -> line.contains("\"process\":\"s0\"")
+          && line.contains("\"type\":\"ok\"") && line.contains("\"f\":\"atomic\"")), "acknowledged SDK atomic writes");
       String report = Files.readString(result.reportFile());
       assertTrue(report.contains("crash the leader " + leader), "fault in the report's timeline");
     }

@@ -33,6 +33,8 @@ public enum AnomalyKind {
   PARTIAL_ATOMIC("partial-atomic"),
   /** A group's committed offset moved backwards. */
   COMMIT_REGRESSION("commit-regression"),
+  /** A group poll returned a record below an offset the group had committed before the poll began. */
+  GROUP_REDELIVERY("group-redelivery"),
   /** Final reads of one partition from different nodes differ (records or end offset). */
   REPLICA_DIVERGENCE("replica-divergence");
 

@@ -16,7 +16,10 @@ import java.util.Map;
 import java.util.NavigableSet;
 import java.util.TreeSet;
 
-/** A consumer's progress (poll-skip, nonmonotonic-poll) and a group's commits (commit-regression). */
+/**
+ * A consumer's progress (poll-skip, nonmonotonic-poll) and a group's commits (commit-regression,
+ * group-redelivery).
+ */
 final class ConsumerChecks {
 
   private final Facts facts;
@@ -30,6 +33,102 @@ final class ConsumerChecks {
   void run() {
     polls();
     commits();
+    groupRedeliveries();
+  }
+
+  /**
+   * Once a group's commit of offset N for a partition was acknowledged, no poll of that group
+   * invoked afterwards returns a record of the partition below N: the group processed those. A poll
+   * invoked before the acknowledgement may still return them (the commit was not known yet), and
+   * commits that failed or ended unknown count for nothing.
+   */
+  private void groupRedeliveries() {
+    Map<String, CommittedHistory> committed = new HashMap<>();
+    for (Operation op : facts.history.operations()) {
+      if (op.f() == OpFunction.COMMIT && op.isOk()) {
+        OpValue.Commit commit = (OpValue.Commit) op.value();
+        for (OpValue.Position position : commit.offsets()) {
+          committed.computeIfAbsent(key(commit.group(), position), k -> new CommittedHistory())
+              .add(op.completion().index(), position.offset(), op);
+        }
+      }
+    }
+    if (committed.isEmpty()) {
+      return;
+    }
+    committed.values().forEach(CommittedHistory::seal);
+    for (Operation poll : facts.history.operations()) {
+      if (poll.f() != OpFunction.POLL || !poll.isOk()) {
+        continue;
+      }
+      OpValue.Poll value = (OpValue.Poll) poll.value();
+      if (value.group() == null || value.reads() == null) {
+        continue;
+      }
+      java.util.Set<TopicPartition> reported = new java.util.HashSet<>();
+      for (OpValue.Read read : value.reads()) {
+        CommittedHistory history = committed.get(value.group() + "\u0000" + read.topic() + "\u0000" + read.partition());
+        Operation commit = history == null ? null : history.highestBefore(poll.invoke().index());
+        if (commit == null) {
+          continue;
+        }
+        TopicPartition tp = new TopicPartition(read.topic(), read.partition());
+        long committedOffset = offsetOf(commit, tp);
+        if (read.offset() < committedOffset && reported.add(tp)) {
+          ObjectNode details = Json.object();
+          details.put("group", value.group());
+          details.put("process", poll.process());
+          details.put("op", poll.id());
+          details.put("topic", tp.topic());
+          details.put("partition", tp.partition());
+          details.put("committed_offset", committedOffset);
+          details.put("committed_by_op", commit.id());
+          details.put("read_offset", read.offset());
+          details.put("value", read.value());
+          findings.add(AnomalyKind.GROUP_REDELIVERY, "group " + value.group() + " committed " + tp + " at "
+              + committedOffset + " (op " + commit.id() + " of " + commit.process() + "), then poll op " + poll.id()
+              + " of " + poll.process() + ", invoked after that commit was acknowledged, returned offset "
+              + read.offset() + " (" + read.value() + ")", details);
+        }
+      }
+    }
+  }
+
+  /** One group's acknowledged commits of one partition, by completion: the highest before any point. */
+  private static final class CommittedHistory {
+    private final List<long[]> entries = new ArrayList<>();
+    private final List<Operation> ops = new ArrayList<>();
+    private long[] completions;
+    private Operation[] highest;
+
+    void add(long completionIndex, long offset, Operation op) {
+      entries.add(new long[] {completionIndex, offset, ops.size()});
+      ops.add(op);
+    }
+
+    void seal() {
+      entries.sort(Comparator.comparingLong(e -> e[0]));
+      completions = new long[entries.size()];
+      highest = new Operation[entries.size()];
+      long max = Long.MIN_VALUE;
+      Operation best = null;
+      for (int i = 0; i < entries.size(); i++) {
+        long[] e = entries.get(i);
+        if (e[1] > max) {
+          max = e[1];
+          best = ops.get((int) e[2]);
+        }
+        completions[i] = e[0];
+        highest[i] = best;
+      }
+    }
+
+    /** The commit with the highest offset among those acknowledged before event {@code index}, or null. */
+    Operation highestBefore(long index) {
+      int at = java.util.Arrays.binarySearch(completions, index);
+      int count = at >= 0 ? at : -at - 1; // entries with completion < index
+      return count == 0 ? null : highest[count - 1];
+    }
   }
 
   /**

@@ -3,6 +3,7 @@ package io.sluice.chaos.checker;
 import static io.sluice.chaos.checker.AnomalyKind.ABORTED_READ;
 import static io.sluice.chaos.checker.AnomalyKind.COMMIT_REGRESSION;
 import static io.sluice.chaos.checker.AnomalyKind.DUPLICATE;
+import static io.sluice.chaos.checker.AnomalyKind.GROUP_REDELIVERY;
 import static io.sluice.chaos.checker.AnomalyKind.INCONSISTENT_OFFSETS;
 import static io.sluice.chaos.checker.AnomalyKind.LOST_WRITE;
 import static io.sluice.chaos.checker.AnomalyKind.NONMONOTONIC_POLL;
@@ -239,6 +240,51 @@ class CheckerTest {
         .check();
     assertAnomalies(verdict, COMMIT_REGRESSION);
     assertTrue(message(verdict, COMMIT_REGRESSION).contains("resumed at 1"), message(verdict, COMMIT_REGRESSION));
+  }
+
+  @Test
+  void aGroupPollReturningARecordBelowAnAcknowledgedCommitIsAGroupRedelivery() {
+    Verdict verdict = validBase()
+        .groupPoll("g0", "g", 0, 0, "p0-0", "p1-0")
+        .commitOk("g0", "g", 0, 2)
+        .groupPoll("g1", "g", 0, 1, "p1-0", "p0-1") // invoked after the commit: offset 1 was processed
+        .check();
+    assertAnomalies(verdict, GROUP_REDELIVERY);
+    assertTrue(message(verdict, GROUP_REDELIVERY).contains("returned offset 1"), message(verdict, GROUP_REDELIVERY));
+  }
+
+  @Test
+  void aGroupPollInvokedBeforeTheCommitWasAcknowledgedMayReturnRecordsBelowIt() {
+    Histories h = validBase().groupPoll("g0", "g", 0, 0, "p0-0", "p1-0");
+    HistoryWriter.Op poll = h.writer.invoke("g1", new OpValue.Poll("g", null));
+    h.commitOk("g0", "g", 0, 2);
+    poll.ok(new OpValue.Poll("g", List.of(OpValue.Read.of(T, 0, 1, "p1-0"))));
+    Verdict verdict = h.check();
+    assertTrue(verdict.valid(), verdict.toPrettyJson());
+  }
+
+  @Test
+  void commitsThatFailedOrEndedUnknownDoNotBindLaterGroupPolls() {
+    Histories h = validBase().groupPoll("g0", "g", 0, 0, "p0-0", "p1-0");
+    HistoryWriter.Op failed = h.writer.invoke("g0", new OpValue.Commit("g", null, List.of(new OpValue.Position(T, 0, 2))));
+    failed.fail("CommitFailedException ILLEGAL_GENERATION");
+    HistoryWriter.Op unknown = h.writer.invoke("g0", new OpValue.Commit("g", null, List.of(new OpValue.Position(T, 0, 3))));
+    unknown.info("DEADLINE_EXCEEDED");
+    Verdict verdict = h.groupPoll("g1", "g", 0, 1, "p1-0").check();
+    assertTrue(verdict.valid(), verdict.toPrettyJson());
+  }
+
+  @Test
+  void aGroupHandingAPartitionOverAfterItsCommitAndAnotherGroupRereadingItAreValid() {
+    Verdict verdict = validBase()
+        .groupPoll("g0", "g", 0, 0, "p0-0", "p1-0")
+        .commitOk("g0", "g", 0, 2)
+        .assign("g1", "g", 0, 2)
+        .groupPoll("g1", "g", 0, 2, "p0-1")
+        .groupPoll("h0", "other", 0, 0, "p0-0", "p1-0", "p0-1") // its own group committed nothing
+        .commitOk("g1", "g", 0, 3)
+        .check();
+    assertTrue(verdict.valid(), verdict.toPrettyJson());
   }
 
   @Test

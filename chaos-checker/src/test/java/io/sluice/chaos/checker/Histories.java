@@ -53,6 +53,13 @@ final class Histories {
     return this;
   }
 
+  /** A poll of consumer group {@code group}'s member {@code process}, like {@link #poll}. */
+  Histories groupPoll(String process, String group, int partition, long first, String... values) {
+    HistoryWriter.Op op = writer.invoke(process, new OpValue.Poll(group, null));
+    op.ok(new OpValue.Poll(group, reads(partition, first, values)));
+    return this;
+  }
+
   Histories assign(String process, String group, int partition, long offset) {
     writer.assign(process, new OpValue.Assign(group, null, List.of(new OpValue.Position(T, partition, offset))));
     return this;

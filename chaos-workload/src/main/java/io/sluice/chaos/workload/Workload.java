@@ -2,6 +2,7 @@ package io.sluice.chaos.workload;
 
 import io.sluice.chaos.history.HistoryWriter;
 import io.sluice.client.ConsumerConfig;
+import io.sluice.client.OffsetResetPolicy;
 import io.sluice.client.Producer;
 import io.sluice.client.ProducerConfig;
 import io.sluice.client.SluiceClient;
@@ -19,7 +20,8 @@ import org.slf4j.LoggerFactory;
 /**
  * The chaos workload against a running cluster, recording into a {@link HistoryWriter}:
  * producers (SDK, idempotent, keyed and explicit partitions), atomic writers (multi-partition
- * ProduceRequests) and consumers (streaming and long-poll) on a fresh topic; then, after the
+ * ProduceRequests, and through the SDK's sendAtomically), consumers (streaming and long-poll) and group consumers (one consumer group,
+ * committing offsets) on a fresh topic; then, after the
  * clients stop, final reads of every partition from every node.
  *
  * <p>Life cycle, for a harness that injects faults meanwhile (recording them with
@@ -83,9 +85,11 @@ public final class Workload implements AutoCloseable {
       throw new IllegalStateException("cannot create topic " + config.topic() + ": no answer from "
           + config.bootstrap() + " within " + config.settleTimeout().toMillis() + " ms", e);
     }
-    LOG.info("workload: seed={} topic={} partitions={} producers={} atomicWriters={} consumers={}",
+    LOG.info("workload: seed={} topic={} partitions={} producers={} atomicWriters={} sdkAtomicWriters={}"
+        + " consumers={}"
+        + " groupConsumers={} group={}",
         config.seed(), config.topic(), config.partitions(), config.producers(), config.atomicWriters(),
-        config.consumers());
+        config.sdkAtomicWriters(), config.consumers(), config.groupConsumers(), config.group());
   }
 
   /** Starts every client process on its own thread. */
@@ -105,9 +109,22 @@ public final class Workload implements AutoCloseable {
       spawn("a" + i, new AtomicWriterProcess("a" + i, history, cluster, channels, config,
           new Random(seeds.nextLong()), outstanding, () -> running));
     }
+    for (int i = 0; i < config.sdkAtomicWriters(); i++) {
+      Producer producer = client.newProducer(ProducerConfig.builder().deliveryTimeout(config.deliveryTimeout()).build());
+      producers.add(producer);
+      spawn("s" + i, new SdkAtomicWriterProcess("s" + i, producer, history, config, new Random(seeds.nextLong()),
+          outstanding, () -> running));
+    }
     for (int i = 0; i < config.consumers(); i++) {
       ConsumerConfig consumerConfig = ConsumerConfig.builder().streaming(i % 2 == 0).build();
       spawn("c" + i, new ConsumerProcess("c" + i, client.newConsumer(consumerConfig), history, config, () -> running));
+    }
+    for (int i = 0; i < config.groupConsumers(); i++) {
+      // Manual commits only, so every commit in the history is one the workload recorded.
+      ConsumerConfig groupConfig = ConsumerConfig.builder().groupId(config.group()).enableAutoCommit(false)
+          .offsetResetPolicy(OffsetResetPolicy.EARLIEST).streaming(i % 2 == 0).build();
+      spawn("g" + i, new GroupConsumerProcess("g" + i, client.newConsumer(groupConfig), history, config,
+          () -> running));
     }
   }
 

@@ -13,7 +13,10 @@ public final class WorkloadConfig {
   public static final int DEFAULT_PARTITIONS = 3;
   public static final int DEFAULT_PRODUCERS = 2;
   public static final int DEFAULT_ATOMIC_WRITERS = 1;
+  public static final int DEFAULT_SDK_ATOMIC_WRITERS = 1;
   public static final int DEFAULT_CONSUMERS = 2;
+  public static final int DEFAULT_GROUP_CONSUMERS = 2;
+  public static final Duration DEFAULT_COMMIT_INTERVAL = Duration.ofMillis(1000);
   public static final int DEFAULT_PRODUCER_RATE_PER_SECOND = 100;
   public static final int DEFAULT_PRODUCER_IN_FLIGHT_MAX = 64;
   public static final int DEFAULT_ATOMIC_RATE_PER_SECOND = 10;
@@ -27,7 +30,11 @@ public final class WorkloadConfig {
   private final int partitions;
   private final int producers;
   private final int atomicWriters;
+  private final int sdkAtomicWriters;
   private final int consumers;
+  private final int groupConsumers;
+  private final String group;
+  private final Duration commitInterval;
   private final long seed;
   private final int producerRatePerSecond;
   private final int producerInFlightMax;
@@ -44,7 +51,11 @@ public final class WorkloadConfig {
     this.partitions = b.partitions;
     this.producers = b.producers;
     this.atomicWriters = b.partitions >= 2 ? b.atomicWriters : 0;
+    this.sdkAtomicWriters = b.partitions >= 2 ? b.sdkAtomicWriters : 0;
     this.consumers = b.consumers;
+    this.groupConsumers = b.groupConsumers;
+    this.group = b.group != null ? b.group : this.topic + "-group";
+    this.commitInterval = b.commitInterval;
     this.seed = b.seed;
     this.producerRatePerSecond = b.producerRatePerSecond;
     this.producerInFlightMax = b.producerInFlightMax;
@@ -83,8 +94,28 @@ public final class WorkloadConfig {
     return atomicWriters;
   }
 
+  /** Atomic writers through the SDK's Producer.sendAtomically (0 when the topic has a single partition). */
+  public int sdkAtomicWriters() {
+    return sdkAtomicWriters;
+  }
+
   public int consumers() {
     return consumers;
+  }
+
+  /** Consumers in one consumer group ({@link #group()}) that commit their offsets with commitSync. */
+  public int groupConsumers() {
+    return groupConsumers;
+  }
+
+  /** The group of the group consumers. Default "TOPIC-group". */
+  public String group() {
+    return group;
+  }
+
+  /** How often a group consumer commits what it has polled (besides on revoke and on stop). */
+  public Duration commitInterval() {
+    return commitInterval;
   }
 
   public long seed() {
@@ -127,8 +158,9 @@ public final class WorkloadConfig {
   @Override
   public String toString() {
     return "WorkloadConfig{bootstrap=" + bootstrap + ", topic=" + topic + ", partitions=" + partitions
-        + ", producers=" + producers + ", atomicWriters=" + atomicWriters + ", consumers=" + consumers
-        + ", seed=" + seed + ", producerRatePerSecond=" + producerRatePerSecond
+        + ", producers=" + producers + ", atomicWriters=" + atomicWriters
+        + ", sdkAtomicWriters=" + sdkAtomicWriters + ", consumers=" + consumers
+        + ", groupConsumers=" + groupConsumers + ", group=" + group + ", seed=" + seed + ", producerRatePerSecond=" + producerRatePerSecond
         + ", atomicRatePerSecond=" + atomicRatePerSecond + "}";
   }
 
@@ -139,7 +171,11 @@ public final class WorkloadConfig {
     private int partitions = DEFAULT_PARTITIONS;
     private int producers = DEFAULT_PRODUCERS;
     private int atomicWriters = DEFAULT_ATOMIC_WRITERS;
+    private int sdkAtomicWriters = DEFAULT_SDK_ATOMIC_WRITERS;
     private int consumers = DEFAULT_CONSUMERS;
+    private int groupConsumers = DEFAULT_GROUP_CONSUMERS;
+    private String group;
+    private Duration commitInterval = DEFAULT_COMMIT_INTERVAL;
     private long seed = 1;
     private int producerRatePerSecond = DEFAULT_PRODUCER_RATE_PER_SECOND;
     private int producerInFlightMax = DEFAULT_PRODUCER_IN_FLIGHT_MAX;
@@ -181,9 +217,33 @@ public final class WorkloadConfig {
       return this;
     }
 
+    /** Atomic writer processes through the SDK (Producer.sendAtomically), 0 to 16. Default 1. */
+    public Builder sdkAtomicWriters(int sdkAtomicWriters) {
+      this.sdkAtomicWriters = range(sdkAtomicWriters, 0, 16, "sdkAtomicWriters");
+      return this;
+    }
+
     /** Consumer processes (even ones stream, odd ones long-poll), 0 to 64. Default 2. */
     public Builder consumers(int consumers) {
       this.consumers = range(consumers, 0, 64, "consumers");
+      return this;
+    }
+
+    /** Consumers sharing one consumer group and committing offsets, 0 to 64. Default 2. */
+    public Builder groupConsumers(int groupConsumers) {
+      this.groupConsumers = range(groupConsumers, 0, 64, "groupConsumers");
+      return this;
+    }
+
+    /** Consumer group of the group consumers; must be a valid group id. Default "TOPIC-group". */
+    public Builder group(String group) {
+      this.group = Objects.requireNonNull(group, "group");
+      return this;
+    }
+
+    /** Time between a group consumer's periodic commits. Default 1 s. */
+    public Builder commitInterval(Duration interval) {
+      this.commitInterval = positive(interval, "commitInterval");
       return this;
     }
 

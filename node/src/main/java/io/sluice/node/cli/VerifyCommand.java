@@ -26,7 +26,7 @@ import picocli.CommandLine.Spec;
     name = "verify",
     mixinStandardHelpOptions = true,
     description = {
-      "Run producers, atomic writers and consumers against a running cluster on a fresh topic for"
+      "Run producers, atomic writers, consumers and a consumer group against a running cluster on a fresh topic for"
           + " --duration (cause faults meanwhile: kill, pause or partition nodes), then read every"
           + " partition from every node and check that no acknowledged record was lost, duplicated"
           + " or reordered. Prints the JSON verdict; writes history, verdict and an HTML report to --out.",
@@ -57,9 +57,17 @@ final class VerifyCommand implements Callable<Integer> {
       description = "Clients writing 2-3 partitions in one atomic request (default: ${DEFAULT-VALUE}).")
   int atomicWriters;
 
+  @Option(names = "--sdk-atomic-writers", paramLabel = "N", defaultValue = "1",
+      description = "Clients writing 2-3 partitions atomically through the SDK's sendAtomically (default: ${DEFAULT-VALUE}).")
+  int sdkAtomicWriters;
+
   @Option(names = "--consumers", paramLabel = "N", defaultValue = "2",
       description = "Consumer clients reading every partition, streaming and polling (default: ${DEFAULT-VALUE}).")
   int consumers;
+
+  @Option(names = "--group-consumers", paramLabel = "N", defaultValue = "2",
+      description = "Consumer clients in one consumer group, committing their offsets (default: ${DEFAULT-VALUE}).")
+  int groupConsumers;
 
   @Option(names = "--rate", paramLabel = "N", defaultValue = "100",
       description = "Sends per second per producer (default: ${DEFAULT-VALUE}).")
@@ -118,7 +126,9 @@ final class VerifyCommand implements Callable<Integer> {
           .partitions(partitions)
           .producers(producers)
           .atomicWriters(atomicWriters)
+          .sdkAtomicWriters(sdkAtomicWriters)
           .consumers(consumers)
+          .groupConsumers(groupConsumers)
           .producerRatePerSecond(rate)
           .seed(runSeed)
           .settleTimeout(settleTimeout)
@@ -143,7 +153,9 @@ final class VerifyCommand implements Callable<Integer> {
         .append(" --partitions ").append(partitions)
         .append(" --producers ").append(producers)
         .append(" --atomic-writers ").append(atomicWriters)
+        .append(" --sdk-atomic-writers ").append(sdkAtomicWriters)
         .append(" --consumers ").append(consumers)
+        .append(" --group-consumers ").append(groupConsumers)
         .append(" --rate ").append(rate)
         .append(" --seed ").append(Long.toString(runSeed))
         .append(" --out ").append(dir);
