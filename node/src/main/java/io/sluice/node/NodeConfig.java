@@ -176,6 +176,16 @@ public final class NodeConfig {
         throw new IllegalArgumentException(k.name() + " must be positive, got " + get(k));
       }
     }
+    // Keys the node's components take as an int: refused here, naming the key, rather than at start.
+    for (Key k : List.of(RECORD_BYTES_MAX, BATCH_BYTES_MAX, REQUEST_BYTES_MAX, TOPIC_PARTITIONS_MAX,
+        PENDING_WRITES_MAX, FETCH_BYTES_MAX, SNAPSHOTS_RETAINED, LOG_PURGE_GAP_ENTRIES, METRICS_TOPICS_MAX)) {
+      getInt(k);
+    }
+    try {
+      dataDir();
+    } catch (java.nio.file.InvalidPathException e) {
+      throw new IllegalArgumentException(DATA_DIR.name() + " is not a usable path: " + e.getMessage());
+    }
     getLong(DISK_FREE_BYTES_MIN);
     getLong(LOG_PURGE_GAP_ENTRIES);
     long lag = getLong(MEMBERSHIP_CATCHUP_LAG_ENTRIES_MAX);
