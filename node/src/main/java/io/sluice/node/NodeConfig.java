@@ -53,6 +53,13 @@ public final class NodeConfig {
       "Largest record batch accepted.");
   public static final Key REQUEST_BYTES_MAX = key("request.bytes.max", "8388608", "bytes",
       "Largest produce request (all of its batches) accepted.");
+  public static final Key GRPC_INBOUND_MESSAGE_BYTES_MAX = key("grpc.inbound.message.bytes.max", "", "bytes",
+      "Largest gRPC message the client port reads; a larger one is refused by the transport with RESOURCE_EXHAUSTED"
+          + " before it is buffered. Empty: `request.bytes.max` + 1048576 (room for protobuf framing). Must be at"
+          + " least `request.bytes.max`, so that every request within the limits reaches the node's own checks,"
+          + " which answer with a typed reason (RECORD_TOO_LARGE).");
+  public static final Key GRPC_INBOUND_METADATA_BYTES_MAX = key("grpc.inbound.metadata.bytes.max", "8192", "bytes",
+      "Largest block of request headers (gRPC metadata) the client port accepts; a larger one fails that call only.");
   public static final Key TOPIC_PARTITIONS_MAX = key("topic.partitions.max", "1000", "partitions",
       "Most partitions one topic may have.");
   public static final Key COMMIT_TIMEOUT_MS = key("commit.timeout.ms", "10000", "ms",
@@ -181,6 +188,16 @@ public final class NodeConfig {
         PENDING_WRITES_MAX, FETCH_BYTES_MAX, SNAPSHOTS_RETAINED, LOG_PURGE_GAP_ENTRIES, METRICS_TOPICS_MAX)) {
       getInt(k);
     }
+    long requestMax = getLong(REQUEST_BYTES_MAX);
+    long messageMax = grpcInboundMessageBytesMax();
+    if (messageMax < requestMax) {
+      throw new IllegalArgumentException(GRPC_INBOUND_MESSAGE_BYTES_MAX.name() + " (" + messageMax + ") must be at least "
+          + REQUEST_BYTES_MAX.name() + " (" + requestMax + ")");
+    }
+    if (getInt(GRPC_INBOUND_METADATA_BYTES_MAX) < 1024) {
+      throw new IllegalArgumentException(GRPC_INBOUND_METADATA_BYTES_MAX.name() + " must be at least 1024, got "
+          + get(GRPC_INBOUND_METADATA_BYTES_MAX));
+    }
     try {
       dataDir();
     } catch (java.nio.file.InvalidPathException e) {
@@ -302,6 +319,18 @@ public final class NodeConfig {
       }
     }
     return peers;
+  }
+
+  /** {@link #GRPC_INBOUND_MESSAGE_BYTES_MAX}, or its default derived from {@link #REQUEST_BYTES_MAX}. */
+  public int grpcInboundMessageBytesMax() {
+    if (get(GRPC_INBOUND_MESSAGE_BYTES_MAX).isBlank()) {
+      return (int) Math.min(Integer.MAX_VALUE, getLong(REQUEST_BYTES_MAX) + (1 << 20));
+    }
+    long v = getInt(GRPC_INBOUND_MESSAGE_BYTES_MAX);
+    if (v <= 0) {
+      throw new IllegalArgumentException(GRPC_INBOUND_MESSAGE_BYTES_MAX.name() + " must be positive, got " + v);
+    }
+    return (int) v;
   }
 
   public Limits limits() {

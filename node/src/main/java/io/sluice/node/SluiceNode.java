@@ -154,7 +154,9 @@ public final class SluiceNode implements AutoCloseable {
     adminService = new AdminService(this);
     HostPort listen = config.listen();
     grpcServer = NettyServerBuilder.forAddress(new InetSocketAddress(listen.host(), listen.port()))
-        .maxInboundMessageSize(config.getInt(NodeConfig.REQUEST_BYTES_MAX) + (1 << 20))
+        // Set deliberately, from named keys: what the transport buffers per message and per header block.
+        .maxInboundMessageSize(config.grpcInboundMessageBytesMax())
+        .maxInboundMetadataSize(config.getInt(NodeConfig.GRPC_INBOUND_METADATA_BYTES_MAX))
         .addService(new ProduceService(this))
         .addService(new FetchService(this))
         .addService(new TopicService(this))

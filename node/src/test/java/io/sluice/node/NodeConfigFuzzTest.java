@@ -51,21 +51,23 @@ class NodeConfigFuzzTest {
     c.httpListen();
     c.peers();
     c.limits();
+    c.grpcInboundMessageBytesMax();
     // The keys the node reads with getInt (grep getInt in node/src/main).
     for (NodeConfig.Key k : List.of(NodeConfig.RECORD_BYTES_MAX, NodeConfig.BATCH_BYTES_MAX,
         NodeConfig.REQUEST_BYTES_MAX, NodeConfig.TOPIC_PARTITIONS_MAX, NodeConfig.PENDING_WRITES_MAX,
         NodeConfig.FETCH_BYTES_MAX, NodeConfig.SNAPSHOTS_RETAINED, NodeConfig.LOG_PURGE_GAP_ENTRIES,
-        NodeConfig.METRICS_TOPICS_MAX, NodeConfig.MEMBERSHIP_CATCHUP_LAG_ENTRIES_MAX)) {
+        NodeConfig.METRICS_TOPICS_MAX, NodeConfig.MEMBERSHIP_CATCHUP_LAG_ENTRIES_MAX,
+        NodeConfig.GRPC_INBOUND_METADATA_BYTES_MAX)) {
       c.getInt(k);
     }
   }
 
-  @Property(tries = 3000)
+  @Property(tries = 1500)
   void hostileValuesAreRefusedWithAMessageOrUsable(@ForAll("configs") Map<String, String> values) {
     Statistics.label("outcome").collect(parse(values) ? "accepted" : "refused");
   }
 
-  @Property(tries = 1000)
+  @Property(tries = 500)
   void arbitraryPropertiesFilesAreRefusedOrUsable(@ForAll @Size(max = 300) byte[] file) throws IOException {
     Path p = Files.createTempFile("fuzz", ".properties");
     try {
