@@ -60,6 +60,13 @@ public final class NodeConfig {
           + " which answer with a typed reason (RECORD_TOO_LARGE).");
   public static final Key GRPC_INBOUND_METADATA_BYTES_MAX = key("grpc.inbound.metadata.bytes.max", "8192", "bytes",
       "Largest block of request headers (gRPC metadata) the client port accepts; a larger one fails that call only.");
+  public static final Key GRPC_CONNECTION_CALLS_MAX = key("grpc.connection.calls.max", "1000", "calls",
+      "Most calls (unary or streams) one client connection may have open at once (HTTP/2 MAX_CONCURRENT_STREAMS);"
+          + " further calls wait in the client until one ends.");
+  public static final Key SUBSCRIBE_STREAMS_MAX = key("subscribe.streams.max", "1000", "streams",
+      "Most Subscribe streams this node serves at once; one more is refused with RESOURCE_EXHAUSTED"
+          + " (TOO_MANY_REQUESTS). Each stream holds at most about one message (up to 1 MiB) queued on the node while"
+          + " its client does not read.");
   public static final Key TOPIC_PARTITIONS_MAX = key("topic.partitions.max", "1000", "partitions",
       "Most partitions one topic may have.");
   public static final Key COMMIT_TIMEOUT_MS = key("commit.timeout.ms", "10000", "ms",
@@ -185,8 +192,12 @@ public final class NodeConfig {
     }
     // Keys the node's components take as an int: refused here, naming the key, rather than at start.
     for (Key k : List.of(RECORD_BYTES_MAX, BATCH_BYTES_MAX, REQUEST_BYTES_MAX, TOPIC_PARTITIONS_MAX,
-        PENDING_WRITES_MAX, FETCH_BYTES_MAX, SNAPSHOTS_RETAINED, LOG_PURGE_GAP_ENTRIES, METRICS_TOPICS_MAX)) {
+        PENDING_WRITES_MAX, FETCH_BYTES_MAX, SNAPSHOTS_RETAINED, LOG_PURGE_GAP_ENTRIES, METRICS_TOPICS_MAX,
+        GRPC_CONNECTION_CALLS_MAX, SUBSCRIBE_STREAMS_MAX)) {
       getInt(k);
+      if (getLong(k) <= 0 && (k == GRPC_CONNECTION_CALLS_MAX || k == SUBSCRIBE_STREAMS_MAX)) {
+        throw new IllegalArgumentException(k.name() + " must be positive, got " + get(k));
+      }
     }
     long requestMax = getLong(REQUEST_BYTES_MAX);
     long messageMax = grpcInboundMessageBytesMax();

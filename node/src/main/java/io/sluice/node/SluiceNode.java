@@ -96,6 +96,7 @@ public final class SluiceNode implements AutoCloseable {
   private volatile RaftClient raftClient; // for registering; rebuilt when the voters change
   private List<RaftPeer> raftClientVoters = List.of(); // what raftClient was built for; scheduler thread only
   private AdminService adminService;
+  private volatile FetchService fetchService;
   private Server grpcServer;
 
   public SluiceNode(NodeConfig config) {
@@ -157,8 +158,9 @@ public final class SluiceNode implements AutoCloseable {
         // Set deliberately, from named keys: what the transport buffers per message and per header block.
         .maxInboundMessageSize(config.grpcInboundMessageBytesMax())
         .maxInboundMetadataSize(config.getInt(NodeConfig.GRPC_INBOUND_METADATA_BYTES_MAX))
+        .maxConcurrentCallsPerConnection(config.getInt(NodeConfig.GRPC_CONNECTION_CALLS_MAX))
         .addService(new ProduceService(this))
-        .addService(new FetchService(this))
+        .addService(fetchService = new FetchService(this))
         .addService(new TopicService(this))
         .addService(new ClusterService(this))
         .addService(adminService)
@@ -314,6 +316,11 @@ public final class SluiceNode implements AutoCloseable {
 
   String id() {
     return config.nodeId();
+  }
+
+  /** The Subscribe/Fetch service (tests read its stream count and bytes sent). */
+  FetchService fetchService() {
+    return fetchService;
   }
 
   NodeConfig config() {
