@@ -60,7 +60,7 @@ public final class NodeConfig {
           + " which answer with a typed reason (RECORD_TOO_LARGE).");
   public static final Key GRPC_INBOUND_METADATA_BYTES_MAX = key("grpc.inbound.metadata.bytes.max", "8192", "bytes",
       "Largest block of request headers (gRPC metadata) the client port accepts; a larger one fails that call only.");
-  public static final Key GRPC_CONNECTION_CALLS_MAX = key("grpc.connection.calls.max", "1000", "calls",
+  public static final Key GRPC_CONNECTION_CALLS_MAX = key("grpc.connection.calls.max", "10000", "calls",
       "Most calls (unary or streams) one client connection may have open at once (HTTP/2 MAX_CONCURRENT_STREAMS);"
           + " further calls wait in the client until one ends.");
   public static final Key SUBSCRIBE_STREAMS_MAX = key("subscribe.streams.max", "1000", "streams",
