@@ -157,9 +157,28 @@ public final class SluiceClient implements AutoCloseable {
     private List<String> bootstrap;
     private Duration requestTimeout = DEFAULT_REQUEST_TIMEOUT;
     private Duration metadataRefreshBackoff = DEFAULT_METADATA_REFRESH_BACKOFF;
-    private Function<String, ManagedChannel> channelFactory = RpcClient::nettyChannel;
+    private Function<String, ManagedChannel> channelFactory;
+    private int maxInboundMessageBytes = RpcClient.INBOUND_MESSAGE_BYTES_MAX;
 
     private Builder() {}
+
+    /**
+     * Largest response the client reads, in bytes; at least 1 MiB. Default 128 MiB. A fetch
+     * response over it fails with RESOURCE_EXHAUSTED instead of being buffered; keep it above
+     * the cluster's fetch.bytes.max and its largest batch (batch.bytes.max).
+     *
+     * @param maxInboundMessageBytes the new value (see above)
+     * @return this builder
+     * @throws IllegalArgumentException when under 1 MiB
+     */
+    public Builder maxInboundMessageBytes(int maxInboundMessageBytes) {
+      if (maxInboundMessageBytes < (1 << 20)) {
+        throw new IllegalArgumentException("maxInboundMessageBytes must be at least 1048576, got "
+            + maxInboundMessageBytes);
+      }
+      this.maxInboundMessageBytes = maxInboundMessageBytes;
+      return this;
+    }
 
     /**
      * Comma-separated host:port addresses of some nodes' client APIs (IPv6 as [::1]:7070).
@@ -223,6 +242,10 @@ public final class SluiceClient implements AutoCloseable {
     public SluiceClient build() {
       if (bootstrap == null) {
         throw new IllegalStateException("bootstrap addresses are required");
+      }
+      if (channelFactory == null) {
+        int inboundMax = maxInboundMessageBytes;
+        channelFactory = address -> RpcClient.nettyChannel(address, inboundMax);
       }
       return new SluiceClient(this);
     }

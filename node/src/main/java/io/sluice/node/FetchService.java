@@ -21,6 +21,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Fetch: reads whole batches from this node's applied (hence committed) state. Any node serves.
@@ -42,8 +43,15 @@ final class FetchService extends FetchServiceGrpc.FetchServiceImplBase {
     return t;
   });
 
+  /** Subscribe streams open on this node, bounded by subscribe.streams.max. */
+  private final AtomicInteger subscriptions = new AtomicInteger();
+  /** Bytes of batches handed to Subscribe streams' transports so far (what flow control must bound). */
+  final java.util.concurrent.atomic.AtomicLong subscribeBytesSent = new java.util.concurrent.atomic.AtomicLong();
+  private final int subscriptionsMax;
+
   FetchService(SluiceNode node) {
     this.node = node;
+    this.subscriptionsMax = node.config().getInt(NodeConfig.SUBSCRIBE_STREAMS_MAX);
     this.bytesMax = node.config().getInt(NodeConfig.FETCH_BYTES_MAX);
     this.waitMaxMs = node.config().getLong(NodeConfig.FETCH_WAIT_MAX_MS);
   }
@@ -93,7 +101,27 @@ final class FetchService extends FetchServiceGrpc.FetchServiceImplBase {
   @Override
   public StreamObserver<io.sluice.api.v1.SubscribeRequest> subscribe(
       StreamObserver<io.sluice.api.v1.SubscribeResponse> observer) {
-    return new Subscription(node, observer, rereads);
+    if (subscriptions.incrementAndGet() > subscriptionsMax) {
+      subscriptions.decrementAndGet();
+      Replies.fail(observer, Errors.notWritten(ErrorReason.TOO_MANY_REQUESTS, "node " + node.id() + " already serves "
+          + subscriptionsMax + " Subscribe streams (subscribe.streams.max); retry later or on another node"));
+      return new StreamObserver<>() {
+        @Override
+        public void onNext(io.sluice.api.v1.SubscribeRequest value) {}
+
+        @Override
+        public void onError(Throwable t) {}
+
+        @Override
+        public void onCompleted() {}
+      };
+    }
+    return new Subscription(node, observer, rereads, subscriptions::decrementAndGet, subscribeBytesSent);
+  }
+
+  /** Subscribe streams open now (for tests and metrics). */
+  int subscriptionCount() {
+    return subscriptions.get();
   }
 
   @Override

@@ -53,6 +53,20 @@ public final class NodeConfig {
       "Largest record batch accepted.");
   public static final Key REQUEST_BYTES_MAX = key("request.bytes.max", "8388608", "bytes",
       "Largest produce request (all of its batches) accepted.");
+  public static final Key GRPC_INBOUND_MESSAGE_BYTES_MAX = key("grpc.inbound.message.bytes.max", "", "bytes",
+      "Largest gRPC message the client port reads; a larger one is refused by the transport with RESOURCE_EXHAUSTED"
+          + " before it is buffered. Empty: `request.bytes.max` + 1048576 (room for protobuf framing). Must be at"
+          + " least `request.bytes.max`, so that every request within the limits reaches the node's own checks,"
+          + " which answer with a typed reason (RECORD_TOO_LARGE).");
+  public static final Key GRPC_INBOUND_METADATA_BYTES_MAX = key("grpc.inbound.metadata.bytes.max", "8192", "bytes",
+      "Largest block of request headers (gRPC metadata) the client port accepts; a larger one fails that call only.");
+  public static final Key GRPC_CONNECTION_CALLS_MAX = key("grpc.connection.calls.max", "10000", "calls",
+      "Most calls (unary or streams) one client connection may have open at once (HTTP/2 MAX_CONCURRENT_STREAMS);"
+          + " further calls wait in the client until one ends.");
+  public static final Key SUBSCRIBE_STREAMS_MAX = key("subscribe.streams.max", "1000", "streams",
+      "Most Subscribe streams this node serves at once; one more is refused with RESOURCE_EXHAUSTED"
+          + " (TOO_MANY_REQUESTS). Each stream holds at most about one message (up to 1 MiB) queued on the node while"
+          + " its client does not read.");
   public static final Key TOPIC_PARTITIONS_MAX = key("topic.partitions.max", "1000", "partitions",
       "Most partitions one topic may have.");
   public static final Key COMMIT_TIMEOUT_MS = key("commit.timeout.ms", "10000", "ms",
@@ -221,6 +235,30 @@ public final class NodeConfig {
         throw new IllegalArgumentException(k.name() + " must be positive, got " + get(k));
       }
     }
+    // Keys the node's components take as an int: refused here, naming the key, rather than at start.
+    for (Key k : List.of(RECORD_BYTES_MAX, BATCH_BYTES_MAX, REQUEST_BYTES_MAX, TOPIC_PARTITIONS_MAX,
+        PENDING_WRITES_MAX, FETCH_BYTES_MAX, SNAPSHOTS_RETAINED, LOG_PURGE_GAP_ENTRIES, METRICS_TOPICS_MAX,
+        GRPC_CONNECTION_CALLS_MAX, SUBSCRIBE_STREAMS_MAX)) {
+      getInt(k);
+      if (getLong(k) <= 0 && (k == GRPC_CONNECTION_CALLS_MAX || k == SUBSCRIBE_STREAMS_MAX)) {
+        throw new IllegalArgumentException(k.name() + " must be positive, got " + get(k));
+      }
+    }
+    long requestMax = getLong(REQUEST_BYTES_MAX);
+    long messageMax = grpcInboundMessageBytesMax();
+    if (messageMax < requestMax) {
+      throw new IllegalArgumentException(GRPC_INBOUND_MESSAGE_BYTES_MAX.name() + " (" + messageMax + ") must be at least "
+          + REQUEST_BYTES_MAX.name() + " (" + requestMax + ")");
+    }
+    if (getInt(GRPC_INBOUND_METADATA_BYTES_MAX) < 1024) {
+      throw new IllegalArgumentException(GRPC_INBOUND_METADATA_BYTES_MAX.name() + " must be at least 1024, got "
+          + get(GRPC_INBOUND_METADATA_BYTES_MAX));
+    }
+    try {
+      dataDir();
+    } catch (java.nio.file.InvalidPathException e) {
+      throw new IllegalArgumentException(DATA_DIR.name() + " is not a usable path: " + e.getMessage());
+    }
     getLong(DISK_FREE_BYTES_MIN);
     getLong(LOG_PURGE_GAP_ENTRIES);
     if (getInt(GROUP_COMMIT_ENTRIES_IN_FLIGHT_MAX) < 0) {
@@ -353,6 +391,18 @@ public final class NodeConfig {
       }
     }
     return peers;
+  }
+
+  /** {@link #GRPC_INBOUND_MESSAGE_BYTES_MAX}, or its default derived from {@link #REQUEST_BYTES_MAX}. */
+  public int grpcInboundMessageBytesMax() {
+    if (get(GRPC_INBOUND_MESSAGE_BYTES_MAX).isBlank()) {
+      return (int) Math.min(Integer.MAX_VALUE, getLong(REQUEST_BYTES_MAX) + (1 << 20));
+    }
+    long v = getInt(GRPC_INBOUND_MESSAGE_BYTES_MAX);
+    if (v <= 0) {
+      throw new IllegalArgumentException(GRPC_INBOUND_MESSAGE_BYTES_MAX.name() + " must be positive, got " + v);
+    }
+    return (int) v;
   }
 
   public Limits limits() {

@@ -98,6 +98,7 @@ public final class SluiceNode implements AutoCloseable {
   private List<RaftPeer> raftClientVoters = List.of(); // what raftClient was built for; scheduler thread only
   private AdminService adminService;
   private final GroupCoordinator groupCoordinator = new GroupCoordinator(this, System::nanoTime);
+  private volatile FetchService fetchService;
   private Server grpcServer;
 
   public SluiceNode(NodeConfig config) {
@@ -152,16 +153,33 @@ public final class SluiceNode implements AutoCloseable {
         .setStateMachine(stateMachine)
         .setOption(fresh ? RaftStorage.StartupOption.FORMAT : RaftStorage.StartupOption.RECOVER)
         .build();
-    raftServer.start();
+    try {
+      raftServer.start();
+    } catch (IOException | RuntimeException e) {
+      IOException refusal = damagedStorage(raftDir, e);
+      if (refusal == null) {
+        throw e;
+      }
+      LOG.error("{}", refusal.getMessage(), e);
+      try {
+        raftServer.close();
+      } catch (IOException | RuntimeException closing) {
+        e.addSuppressed(closing);
+      }
+      throw refusal;
+    }
     LOG.info("node {}: Raft membership {}{}", config.nodeId(), membership.describe(),
         config.join() && fresh ? " (joining: waiting for `sluice cluster add-node " + config.nodeId() + "="
             + config.raftListen() + "`)" : "");
     adminService = new AdminService(this);
     HostPort listen = config.listen();
     grpcServer = NettyServerBuilder.forAddress(new InetSocketAddress(listen.host(), listen.port()))
-        .maxInboundMessageSize(config.getInt(NodeConfig.REQUEST_BYTES_MAX) + (1 << 20))
+        // Set deliberately, from named keys: what the transport buffers per message and per header block.
+        .maxInboundMessageSize(config.grpcInboundMessageBytesMax())
+        .maxInboundMetadataSize(config.getInt(NodeConfig.GRPC_INBOUND_METADATA_BYTES_MAX))
+        .maxConcurrentCallsPerConnection(config.getInt(NodeConfig.GRPC_CONNECTION_CALLS_MAX))
         .addService(new ProduceService(this))
-        .addService(new FetchService(this))
+        .addService(fetchService = new FetchService(this))
         .addService(new TopicService(this))
         .addService(new ClusterService(this))
         .addService(adminService)
@@ -181,6 +199,29 @@ public final class SluiceNode implements AutoCloseable {
     LOG.info("node {} serving clients on {} (advertised {}), Raft on {}, HTTP on {}, data in {}", config.nodeId(),
         clientAddress(), config.advertisedListen(), config.raftListen(), httpAddress(), dataDir.toAbsolutePath());
     return this;
+  }
+
+  /**
+   * When {@code failure} (Raft server start) is damaged storage, the refusal to report: a Raft log
+   * entry failing its CRC (Ratis checks one per entry) or a snapshot failing its checks. The node
+   * then refuses to start rather than serve or apply bad data. It does not repair itself: a member
+   * that lost acknowledged entries must not vote as if it had them, so it rejoins as a new member.
+   */
+  private IOException damagedStorage(Path raftDir, Throwable failure) {
+    for (Throwable t = failure; t != null; t = t.getCause()) {
+      boolean crc = t instanceof org.apache.ratis.protocol.exceptions.ChecksumException;
+      boolean snapshot = t instanceof IOException && t.getMessage() != null && t.getMessage().startsWith("snapshot ")
+          && t.getMessage().contains("corrupt");
+      if (crc || snapshot) {
+        return new IOException("node " + config.nodeId() + " refuses to start: its Raft storage in " + raftDir
+            + " is damaged (" + t.getMessage() + "). Nothing from it was served or applied on this start. To recover, from a"
+            + " healthy node run `sluice cluster remove-node " + config.nodeId() + "`, move data.dir " + config.dataDir()
+            + " aside, start this node with join=true (an empty data.dir) and run `sluice cluster"
+            + " add-node " + config.nodeId() + "=" + config.raftListen() + "`: it catches up from its peers"
+            + " (snapshot install).", failure);
+      }
+    }
+    return null;
   }
 
   private RaftProperties raftProperties(Path raftDir) {
@@ -330,6 +371,11 @@ public final class SluiceNode implements AutoCloseable {
 
   String id() {
     return config.nodeId();
+  }
+
+  /** The Subscribe/Fetch service (tests read its stream count and bytes sent). */
+  FetchService fetchService() {
+    return fetchService;
   }
 
   NodeConfig config() {

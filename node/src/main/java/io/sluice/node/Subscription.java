@@ -23,7 +23,10 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * One streaming consumer: pushes each partition's batches in offset order as they are applied,
  * never more than the client's outstanding credit (plus at most one batch, so a batch larger
- * than the credit still moves).
+ * than the credit still moves), and only while the transport is ready for more
+ * ({@code isReady}): a client that grants credit but does not read holds at most one message
+ * (up to {@value #READ_BYTES_MAX} bytes, or one larger batch) queued on the node, beyond what
+ * HTTP/2 flow control lets into the socket. It resumes from the transport's onReady.
  *
  * <p>Thread-safety: requests arrive on gRPC threads; the pump runs on {@code executor}, one run at
  * a time ({@link #pumping}); a run that finds nothing to do waits on the next applied entry or
@@ -53,11 +56,32 @@ final class Subscription implements StreamObserver<SubscribeRequest> {
     }
   }
 
-  Subscription(SluiceNode node, StreamObserver<SubscribeResponse> out, Executor executor) {
+  /** Runs once when the stream ends, however it ends (frees its place under subscribe.streams.max). */
+  private final Runnable onEnd;
+  private final AtomicBoolean ended = new AtomicBoolean();
+
+  private final AtomicLong bytesSent;
+
+  Subscription(SluiceNode node, StreamObserver<SubscribeResponse> out, Executor executor, Runnable onEnd,
+      AtomicLong bytesSent) {
     this.node = node;
+    this.bytesSent = bytesSent;
     this.out = (ServerCallStreamObserver<SubscribeResponse>) out;
     this.executor = executor;
-    this.out.setOnCancelHandler(() -> done = true);
+    this.onEnd = onEnd;
+    this.out.setOnCancelHandler(this::end);
+    this.out.setOnReadyHandler(() -> {
+      if (!done && positions != null) {
+        schedule();
+      }
+    });
+  }
+
+  private void end() {
+    done = true;
+    if (ended.compareAndSet(false, true)) {
+      onEnd.run();
+    }
   }
 
   @Override
@@ -117,7 +141,7 @@ final class Subscription implements StreamObserver<SubscribeRequest> {
         CompletableFuture<Void> applied = node.applySignal().next();
         if (sendWhatIsReady()) {
           again.set(true); // more may be ready; a run with no credit left stops until the next grant
-        } else if (creditBytes.get() > 0 && !done) {
+        } else if (creditBytes.get() > 0 && !done && out.isReady()) {
           // Nothing new yet: run again at the next applied entry (or credit grant).
           applied.thenRun(this::schedule);
         }
@@ -137,8 +161,8 @@ final class Subscription implements StreamObserver<SubscribeRequest> {
     boolean sent = false;
     for (Position p : positions) {
       long credit = creditBytes.get();
-      if (credit <= 0 || done) {
-        break;
+      if (credit <= 0 || done || !out.isReady()) {
+        break; // resumed by the next credit grant, or by onReady once the client reads again
       }
       LogCore.ReadResult r;
       try {
@@ -164,6 +188,7 @@ final class Subscription implements StreamObserver<SubscribeRequest> {
         p.offset = RecordBatch.lastOffset(ByteBuffer.wrap(b)) + 1;
       }
       creditBytes.addAndGet(-bytes);
+      bytesSent.addAndGet(bytes);
       synchronized (out) {
         out.onNext(SubscribeResponse.newBuilder().setData(data).build());
       }
@@ -176,7 +201,7 @@ final class Subscription implements StreamObserver<SubscribeRequest> {
     if (done) {
       return;
     }
-    done = true;
+    end();
     synchronized (out) {
       Replies.fail(out, e);
     }
@@ -184,13 +209,13 @@ final class Subscription implements StreamObserver<SubscribeRequest> {
 
   @Override
   public void onError(Throwable t) {
-    done = true;
+    end();
   }
 
   @Override
   public void onCompleted() {
     if (!done) {
-      done = true;
+      end();
       synchronized (out) {
         out.onCompleted();
       }

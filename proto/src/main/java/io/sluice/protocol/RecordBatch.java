@@ -206,8 +206,41 @@ public final class RecordBatch {
       if (b.position() > recordEnd) {
         throw new CorruptBatchException("record " + i + " header runs past its length");
       }
-      b.position(recordEnd);
+      // Walk key, value and headers exactly as read() decodes them: a batch the log accepts
+      // must be one every consumer can decode (else it is a poison pill at that offset).
+      try {
+        skipBytes(b, recordEnd, i, "key");
+        skipBytes(b, recordEnd, i, "value");
+        int headerCount = Varints.readVarint(b);
+        if (headerCount < 0 || headerCount > recordEnd - b.position()) {
+          throw new CorruptBatchException("record " + i + " header count " + headerCount + " is out of bounds");
+        }
+        for (int h = 0; h < headerCount; h++) {
+          if (skipBytes(b, recordEnd, i, "header key") < 0) {
+            throw new CorruptBatchException("record " + i + " has a null header key");
+          }
+          skipBytes(b, recordEnd, i, "header value");
+        }
+      } catch (CorruptBatchException e) {
+        throw e.getMessage().startsWith("record ") ? e : new CorruptBatchException("record " + i + ": " + e.getMessage());
+      }
+      if (b.position() != recordEnd) {
+        throw new CorruptBatchException("record " + i + " does not end at its stated length ("
+            + (recordEnd - b.position()) + " bytes left over)");
+      }
     }
+  }
+
+  /** Skips a length-prefixed field (-1 = null) that must end within its record; returns its length. */
+  private static int skipBytes(ByteBuffer b, int recordEnd, int i, String field) {
+    int length = Varints.readVarint(b);
+    if (length < -1 || length > recordEnd - b.position()) {
+      throw new CorruptBatchException("record " + i + " " + field + " of " + length + " bytes runs past its record");
+    }
+    if (length > 0) {
+      b.position(b.position() + length);
+    }
+    return length;
   }
 
   /** Checks only the CRC and length framing, as a consumer does on every fetched batch. */

@@ -115,6 +115,12 @@ public final class LogCore implements AutoCloseable {
     this.dbDir = dbDir;
   }
 
+  /**
+   * Most partitions a stored topic may state when the state is loaded: a sanity bound far above
+   * any configured topic.partitions.max, so that damaged state cannot size an allocation.
+   */
+  static final int PARTITIONS_STORED_MAX = 1 << 20;
+
   /** Opens (creating if absent) the database in {@code dbDir} and loads its state. */
   public static LogCore open(Path dbDir) throws IOException {
     LogCore core = new LogCore(dbDir);
@@ -136,7 +142,12 @@ public final class LogCore implements AutoCloseable {
     } catch (RocksDBException e) {
       throw new IOException("cannot open RocksDB in " + dbDir + ": " + e.getMessage(), e);
     }
-    load();
+    try {
+      load();
+    } catch (IOException e) {
+      closeDb();
+      throw e;
+    }
   }
 
   private void load() throws IOException {
@@ -149,11 +160,15 @@ public final class LogCore implements AutoCloseable {
     try (RocksIterator it = db.newIterator()) {
       byte[] a = db.get(Keys.APPLIED);
       if (a != null) {
+        Invariants.check(a.length == 16, "applied index value is %d bytes, not 16", a.length);
         ByteBuffer b = ByteBuffer.wrap(a);
         applied = new AppliedIndex(b.getLong(), b.getLong());
       }
       for (it.seek(Keys.kind(Keys.TOPIC)); it.isValid() && it.key()[0] == Keys.TOPIC; it.next()) {
         TopicState t = TopicState.parseFrom(it.value());
+        // Bounded before allocating: a damaged or hostile value must not size an array.
+        Invariants.check(t.getPartitions() >= 1 && t.getPartitions() <= PARTITIONS_STORED_MAX,
+            "topic %s states %d partitions", t.getName(), t.getPartitions());
         topics.put(t.getName(), t);
         PartitionState[] ps = new PartitionState[t.getPartitions()];
         for (int p = 0; p < ps.length; p++) {
@@ -175,10 +190,12 @@ public final class LogCore implements AutoCloseable {
         nodes.put(new String(it.key(), 1, it.key().length - 1, StandardCharsets.UTF_8),
             new String(it.value(), StandardCharsets.UTF_8));
       }
+      checkRecoveredInvariants();
     } catch (RocksDBException | InvalidProtocolBufferException e) {
       throw new IOException("cannot load state from " + dbDir + ": " + e.getMessage(), e);
+    } catch (RuntimeException e) { // short values, failed invariants: stored bytes that lie
+      throw new IOException("state in " + dbDir + " is corrupt: " + e, e);
     }
-    checkRecoveredInvariants();
   }
 
   /** On recovery: each partition's next offset is one past its last stored batch's last offset. */
@@ -817,16 +834,47 @@ public final class LogCore implements AutoCloseable {
   /**
    * Replaces the whole database with the files of a checkpoint (after a snapshot was installed
    * from the leader, or to roll forward on start). Readers wait while it happens.
+   *
+   * <p>Two checks, because RocksDB alone is not enough: every block checksum of the checkpoint
+   * before the current database is dropped, and, after loading, that the state is at exactly
+   * {@code expectedAppliedIndex} (the index the snapshot's name states). The second catches a
+   * damaged last MANIFEST record, which RocksDB treats as a torn tail and silently drops, so that
+   * an older state would load without any checksum error.
+   *
+   * @throws IOException when the checkpoint is damaged; the database is then closed
    */
-  public void replaceWith(Path checkpointDir) throws IOException {
+  public void replaceWith(Path checkpointDir, long expectedAppliedIndex) throws IOException {
+    verifyCheckpoint(checkpointDir);
     lock.writeLock().lock();
     try {
       closeDb();
       FileTrees.deleteRecursively(dbDir);
       FileTrees.copyTree(checkpointDir, dbDir, name -> !name.endsWith(".md5"));
       openDb();
+      if (applied.index() != expectedAppliedIndex) {
+        long found = applied.index();
+        closeDb();
+        throw new IOException("snapshot " + checkpointDir + " is corrupt, refusing it: it holds applied index "
+            + found + " but is the snapshot of index " + expectedAppliedIndex);
+      }
     } finally {
       lock.writeLock().unlock();
+    }
+  }
+
+  /**
+   * Checks every block checksum of a checkpoint (RocksDB's CRC32C on each block, and the
+   * manifest's record CRCs on open) without modifying it.
+   *
+   * @throws IOException naming the checkpoint when any file is unreadable or a checksum is wrong
+   */
+  public static void verifyCheckpoint(Path checkpointDir) throws IOException {
+    try (Options o = new Options().setParanoidChecks(true);
+         RocksDB ro = RocksDB.openReadOnly(o, checkpointDir.toString())) {
+      ro.verifyChecksum();
+    } catch (RocksDBException e) {
+      throw new IOException("snapshot " + checkpointDir + " is corrupt or unreadable, refusing to load it: "
+          + e.getMessage(), e);
     }
   }
 

@@ -145,7 +145,7 @@ public final class SluiceStateMachine extends BaseStateMachine {
     if (applied.index() < snapshotIndex) {
       // A snapshot was installed from the leader but not yet loaded (or the database was lost).
       LOG.info("database at index {} is behind snapshot {}; loading the snapshot", applied.index(), snapshotIndex);
-      core.replaceWith(latest.get().dir());
+      core.replaceWith(latest.get().dir(), snapshotIndex);
       applied = core.applied();
       Invariants.check(applied.index() == snapshotIndex, "snapshot %d holds applied index %d",
           snapshotIndex, applied.index());
@@ -166,7 +166,7 @@ public final class SluiceStateMachine extends BaseStateMachine {
     SnapshotStore.Snapshot latest = snapshots.latest()
         .orElseThrow(() -> new IOException("reinitialize: no snapshot in " + snapshots.getSnapshotDir()));
     LOG.info("loading installed snapshot {}", latest.termIndex());
-    core.replaceWith(latest.dir());
+    core.replaceWith(latest.dir(), latest.termIndex().getIndex());
     LogCore.AppliedIndex applied = core.applied();
     Invariants.check(applied.index() == latest.termIndex().getIndex(),
         "installed snapshot %s holds applied index %d", latest.termIndex(), applied.index());

@@ -99,11 +99,12 @@ class LogCoreTest {
         s.run(line);
       }
       core.checkpoint(tmp.resolve("cp"));
+      long indexAtCheckpoint = core.applied().index();
       byte[] atCheckpoint = dump(core);
       String stateAtCheckpoint = CoreScript.state(core);
       s.run("create-topic after 1");
       try (LogCore other = LogCore.open(tmp.resolve("other"))) {
-        other.replaceWith(tmp.resolve("cp"));
+        other.replaceWith(tmp.resolve("cp"), indexAtCheckpoint);
         assertArrayEquals(atCheckpoint, dump(other));
         assertEquals(stateAtCheckpoint, CoreScript.state(other));
       }

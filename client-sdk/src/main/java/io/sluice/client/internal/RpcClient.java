@@ -31,8 +31,13 @@ import java.util.function.Function;
  * <p>Thread-safe.
  */
 public final class RpcClient implements AutoCloseable {
-  /** Largest response accepted, in bytes: a fetch returns at least one whole batch, however large. */
-  static final int INBOUND_MESSAGE_BYTES_MAX = 128 * 1024 * 1024;
+  /**
+   * Default largest response accepted, in bytes (128 MiB): a fetch returns at least one whole
+   * batch, however large, so this stays well above the node's fetch.bytes.max (8 MiB by default).
+   */
+  public static final int INBOUND_MESSAGE_BYTES_MAX = 128 * 1024 * 1024;
+  /** Largest block of response headers/trailers accepted, in bytes (error details travel here). */
+  static final int INBOUND_METADATA_BYTES_MAX = 64 * 1024;
 
   private final Function<String, ManagedChannel> channelFactory;
   private final ConcurrentHashMap<String, ManagedChannel> channels = new ConcurrentHashMap<>();
@@ -43,12 +48,21 @@ public final class RpcClient implements AutoCloseable {
     this.channelFactory = channelFactory;
   }
 
-  /** A plaintext Netty channel to {@code address} (host:port). */
+  /** A plaintext Netty channel to {@code address} (host:port) with the default inbound limits. */
   public static ManagedChannel nettyChannel(String address) {
+    return nettyChannel(address, INBOUND_MESSAGE_BYTES_MAX);
+  }
+
+  /**
+   * A plaintext Netty channel to {@code address} (host:port) that reads responses of at most
+   * {@code inboundMessageBytesMax} bytes (a larger one fails that call with RESOURCE_EXHAUSTED).
+   */
+  public static ManagedChannel nettyChannel(String address, int inboundMessageBytesMax) {
     Addresses.HostPort hp = Addresses.split(address);
     return NettyChannelBuilder.forAddress(hp.host(), hp.port())
         .usePlaintext()
-        .maxInboundMessageSize(INBOUND_MESSAGE_BYTES_MAX)
+        .maxInboundMessageSize(inboundMessageBytesMax)
+        .maxInboundMetadataSize(INBOUND_METADATA_BYTES_MAX)
         .build();
   }
 
