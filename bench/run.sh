@@ -125,9 +125,9 @@ run() { # name, args...: runs one benchmark, keeps its JSON and the nodes' CPU p
 run produce produce "${common[@]}" "${producer[@]}" --partitions 6 --records "$records" --warmup-records 50000 \
   --producers "$producers"
 run consume consume "${common[@]}" --records "$records"
-run e2e-5000 e2e "${common[@]}" --record-size 1024 --target-rate 5000 --records "$e2e_records" --warmup-records 5000
-run e2e-1000 e2e "${common[@]}" --record-size 1024 --target-rate 1000 --records "$((e2e_records / 5))" --warmup-records 1000
-run e2e-1by1 e2e "${common[@]}" --record-size 1024 --records "$((e2e_records / 10))" --warmup-records 1000
+run e2e-5000 e2e "${common[@]}" --partitions 6 --record-size 1024 --target-rate 5000 --records "$e2e_records" --warmup-records 5000
+run e2e-1000 e2e "${common[@]}" --partitions 6 --record-size 1024 --target-rate 1000 --records "$((e2e_records / 5))" --warmup-records 1000
+run e2e-1by1 e2e "${common[@]}" --partitions 6 --record-size 1024 --records "$((e2e_records / 10))" --warmup-records 1000
 
 field() { sed -n "s/^  \"$2\": \\(.*\\),\\{0,1\\}\$/\\1/p" "$dir/$1.json" | tr -d ','; }
 echo
