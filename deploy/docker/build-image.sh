@@ -4,10 +4,12 @@
 #
 #   deploy/docker/build-image.sh [ARCHIVE [TAG]]
 #     ARCHIVE  the distribution archive (default: dist/target/sluice-<version>.tar.gz)
-#     TAG      the node image (default: sluice:<version>)
+#     TAG      the node image (default: $SLUICE_IMAGE, else sluice:<version>)
 #   deploy/docker/build-image.sh --remove [TAG]
 #     removes the node image and the local base image (what the test modules do when they finish;
 #     nothing to do without a Docker engine or without the images)
+#   SLUICE_IMAGE       the node image tag when TAG is not given (the test modules use this too)
+#   SLUICE_KEEP_IMAGE  set: --remove keeps the images (another checkout on this engine may use them)
 #   SLUICE_BASE_IMAGE  the local base image to make (default: sluice/jre:17-local)
 #   JAVA_HOME          the JDK to jlink from (default: the one `javac` belongs to)
 #
@@ -42,7 +44,7 @@ if [[ "${1:-}" == "--remove" ]]; then
     exit 0
   fi
   if command -v docker >/dev/null 2>&1 && docker info >/dev/null 2>&1; then
-    for image in "${2:-sluice:$version}" "$base"; do
+    for image in "${2:-${SLUICE_IMAGE:-sluice:$version}}" "$base"; do
       if docker image inspect "$image" >/dev/null 2>&1; then
         docker image rm "$image" >/dev/null && say "removed image $image"
       fi
@@ -57,7 +59,7 @@ if ! command -v docker >/dev/null 2>&1 || ! docker info >/dev/null 2>&1; then
 fi
 
 archive="${1:-$repo/dist/target/sluice-$version.tar.gz}"
-tag="${2:-sluice:$version}"
+tag="${2:-${SLUICE_IMAGE:-sluice:$version}}"
 [[ -f "$archive" ]] || die "no archive at $archive; build it first: ./mvnw -B -DskipTests package"
 archive_name="$(basename "$archive")"
 [[ "$archive_name" =~ ^sluice-(.+)\.tar\.gz$ ]] || die "$archive_name is not named sluice-VERSION.tar.gz"

@@ -27,9 +27,12 @@ public final class SluiceImages {
   /**
    * {@code sluice:<version>}: the image {@code deploy/docker/build-image.sh} (no registry) or
    * {@code docker build -f deploy/docker/Dockerfile dist/target} makes. Override with the system
-   * property {@code sluice.image}.
+   * property {@code sluice.image} or the environment variable {@code SLUICE_IMAGE} (which
+   * build-image.sh also reads, so that two checkouts on one Docker engine need not share a tag).
    */
   public static DockerImageName defaultImage() {
-    return DockerImageName.parse(System.getProperty("sluice.image", "sluice:" + version()));
+    String env = System.getenv("SLUICE_IMAGE");
+    String fallback = env != null && !env.isBlank() ? env : "sluice:" + version();
+    return DockerImageName.parse(System.getProperty("sluice.image", fallback));
   }
 }
