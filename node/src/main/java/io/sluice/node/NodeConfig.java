@@ -153,6 +153,17 @@ public final class NodeConfig {
   public static final Key RAFT_APPENDER_OUTSTANDING_APPENDS_MAX = key("raft.log.appender.outstanding.appends.max",
       "8", "requests", "Appends the leader sends a follower before waiting for replies (Ratis"
           + " `raft.grpc.server.leader.outstanding.appends.max`).");
+  public static final Key RAFT_RPC_REQUEST_TIMEOUT_MS = key("raft.rpc.request.timeout.ms", "10000", "ms",
+      "How long the leader waits for a follower's answer to an append before giving up on it and resending"
+          + " (Ratis `raft.server.rpc.request.timeout`, 3 s there). A follower busy with fsync, GC or a loaded"
+          + " machine answers late; every timeout drops all appends in flight to it and counts as an error that"
+          + " backs the leader off (see the next key), so a short timeout can keep a slow follower from ever"
+          + " catching up.");
+  public static final Key RAFT_APPENDER_ERROR_BACKOFF_MAX_MS = key("raft.log.appender.error.backoff.max.ms", "500",
+      "ms", "Longest pause of the leader between attempts to reach a follower that keeps failing, and at most half"
+          + " of `raft.election.timeout.min.ms`. Ratis's own policy backs off to 5 s, longer than an election"
+          + " timeout: a follower back from a pause or a partition then hears no heartbeat, catches up slowly and"
+          + " may campaign.");
 
   // Monitoring (io.sluice.node.metrics, io.sluice.node.http)
   public static final Key HTTP_LISTEN = key("http.listen", "127.0.0.1:7270", "host:port",
@@ -266,7 +277,8 @@ public final class NodeConfig {
           + get(GROUP_COMMIT_ENTRIES_IN_FLIGHT_MAX));
     }
     for (Key k : List.of(GROUP_COMMIT_REQUESTS_MAX, GROUP_COMMIT_BYTES_MAX, RAFT_LOG_WRITE_BUFFER_BYTES,
-        RAFT_LOG_FORCE_SYNC_ENTRIES, RAFT_APPENDER_BUFFER_BYTES_MAX, RAFT_APPENDER_OUTSTANDING_APPENDS_MAX)) {
+        RAFT_LOG_FORCE_SYNC_ENTRIES, RAFT_APPENDER_BUFFER_BYTES_MAX, RAFT_APPENDER_OUTSTANDING_APPENDS_MAX,
+        RAFT_RPC_REQUEST_TIMEOUT_MS, RAFT_APPENDER_ERROR_BACKOFF_MAX_MS)) {
       if (getInt(k) <= 0) {
         throw new IllegalArgumentException(k.name() + " must be positive, got " + get(k));
       }

@@ -224,6 +224,17 @@ public final class SluiceNode implements AutoCloseable {
     return null;
   }
 
+  /**
+   * The leader's wait between attempts to reach a follower that keeps failing, in Ratis's
+   * "sleep,count, sleep,count…" form: retry at once ten times, then every 100 ms twenty times, then
+   * every {@code backoffMaxMs} (capped at half the election timeout) for as long as it takes.
+   * Ratis's default ends at 5 s, longer than an election timeout.
+   */
+  static String appenderRetryPolicy(long backoffMaxMs, long electionTimeoutMinMs) {
+    long max = Math.max(1, Math.min(backoffMaxMs, electionTimeoutMinMs / 2));
+    return "1ms,10, " + Math.min(100, max) + "ms,20, " + max + "ms," + Integer.MAX_VALUE;
+  }
+
   private RaftProperties raftProperties(Path raftDir) {
     RaftProperties p = new RaftProperties();
     RaftConfigKeys.Rpc.setType(p, SupportedRpcType.GRPC);
@@ -255,6 +266,11 @@ public final class SluiceNode implements AutoCloseable {
     RaftServerConfigKeys.Log.setForceSyncNum(p, config.getInt(NodeConfig.RAFT_LOG_FORCE_SYNC_ENTRIES));
     GrpcConfigKeys.Server.setLeaderOutstandingAppendsMax(p,
         config.getInt(NodeConfig.RAFT_APPENDER_OUTSTANDING_APPENDS_MAX));
+    // A slow follower (fsync, GC, a loaded machine, one just back from a pause) must still catch up:
+    // give it time to answer, and never back off for longer than a fraction of an election timeout.
+    RaftServerConfigKeys.Rpc.setRequestTimeout(p, ms(config.getLong(NodeConfig.RAFT_RPC_REQUEST_TIMEOUT_MS)));
+    RaftServerConfigKeys.Log.Appender.setRetryPolicy(p, appenderRetryPolicy(
+        config.getLong(NodeConfig.RAFT_APPENDER_ERROR_BACKOFF_MAX_MS), config.getLong(NodeConfig.ELECTION_TIMEOUT_MIN_MS)));
     return p;
   }
 

@@ -35,7 +35,11 @@ public enum AnomalyKind {
   COMMIT_REGRESSION("commit-regression"),
   /** A group poll returned a record below an offset the group had committed before the poll began. */
   GROUP_REDELIVERY("group-redelivery"),
-  /** Final reads of one partition from different nodes differ (records or end offset). */
+  /**
+   * Final reads of one partition from different nodes hold different records at an offset both
+   * reach. (A replica whose log is a shorter prefix of another's had not caught up: a liveness
+   * problem, see {@link Liveness}.)
+   */
   REPLICA_DIVERGENCE("replica-divergence");
 
   private final String jsonName;

@@ -42,7 +42,7 @@ public final class Checker {
     new LogChecks(facts, findings).run();
     new OrderChecks(facts, findings).run();
     new ConsumerChecks(facts, findings).run();
-    Liveness liveness = Liveness.check(history, options);
+    Liveness liveness = Liveness.check(history, facts, options);
     return new Verdict(findings, liveness, stats(history, facts));
   }
 

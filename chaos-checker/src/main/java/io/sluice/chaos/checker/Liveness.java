@@ -3,6 +3,7 @@ package io.sluice.chaos.checker;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.sluice.chaos.checker.Facts.TopicPartition;
 import io.sluice.chaos.history.Event;
 import io.sluice.chaos.history.History;
 import io.sluice.chaos.history.HistoryJson;
@@ -13,11 +14,16 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * The liveness half of a verdict, checked separately from safety: every invoked operation
- * completed, every fault that started ended, and after the last heal (or from the start when no
- * fault was recorded) a write was acknowledged within the recovery bound. Immutable.
+ * completed, every fault that started ended, after the last heal (or from the start when no
+ * fault was recorded) a write was acknowledged within the recovery bound, and the final reads
+ * found every replica caught up: each node that was read has a successful final read of every
+ * partition that was read, and no node's log ends before another's (the workload reads only after
+ * waiting for the replicas to settle, so a replica still behind then did not recover). Immutable.
  *
  * @param pendingCount operations invoked and never completed
  * @param pendingExamples the first few of them
@@ -40,7 +46,7 @@ public record Liveness(
     return problems.isEmpty();
   }
 
-  static Liveness check(History history, CheckerOptions options) {
+  static Liveness check(History history, Facts facts, CheckerOptions options) {
     List<String> problems = new ArrayList<>();
     long pending = 0;
     List<Operation> pendingExamples = new ArrayList<>();
@@ -82,8 +88,53 @@ public record Liveness(
       problems.add(String.format("the first write after %s was acknowledged %.3f s later, more than the %.3f s allowed",
           since, (firstAck - healNs) / 1e9, bound / 1e9));
     }
+    finalReads(history, facts, problems);
     return new Liveness(pending, List.copyOf(pendingExamples), List.copyOf(unhealed), healNs, firstAck, bound,
         List.copyOf(problems));
+  }
+
+  /** Missing final reads, and replicas whose final read ends before another node's. */
+  private static void finalReads(History history, Facts facts, List<String> problems) {
+    Set<String> nodes = new TreeSet<>();
+    Set<TopicPartition> partitions = new TreeSet<>();
+    Map<String, String> lastError = new LinkedHashMap<>();
+    for (Operation op : history.operations()) {
+      if (op.f() != OpFunction.FINAL_READ) {
+        continue;
+      }
+      OpValue.FinalRead read = (OpValue.FinalRead) op.invoke().value();
+      nodes.add(read.node());
+      partitions.add(new TopicPartition(read.topic(), read.partition()));
+      if (op.completion() != null && !op.isOk() && op.completion().error() != null) {
+        lastError.put(read.node() + " " + read.topic() + "/" + read.partition(), op.completion().error());
+      }
+    }
+    for (TopicPartition tp : partitions) {
+      List<Facts.NodeRead> reads = facts.finalReads(tp);
+      Set<String> readNodes = new TreeSet<>();
+      long maxEnd = -1;
+      String maxNode = null;
+      for (Facts.NodeRead read : reads) {
+        readNodes.add(read.node());
+        if (read.endOffset() > maxEnd) {
+          maxEnd = read.endOffset();
+          maxNode = read.node();
+        }
+      }
+      for (String node : nodes) {
+        if (!readNodes.contains(node)) {
+          String error = lastError.get(node + " " + tp);
+          problems.add("no successful final read of " + tp + " from " + node
+              + (error != null ? " (last attempt: " + error + ")" : ""));
+        }
+      }
+      for (Facts.NodeRead read : reads) {
+        if (read.endOffset() < maxEnd) {
+          problems.add("replica " + read.node() + " had not caught up on " + tp + " at its final read: its log ends at "
+              + read.endOffset() + ", " + maxNode + "'s at " + maxEnd);
+        }
+      }
+    }
   }
 
   private static long firstAckAfter(History history, long healNs) {

@@ -288,14 +288,41 @@ class CheckerTest {
   }
 
   @Test
-  void nodesWithDifferentLogsAreReplicaDivergence() {
+  void aReplicaWhoseLogIsAShorterPrefixHadNotCaughtUpALivenessProblemNotASafetyOne() {
     Verdict verdict = new Histories()
         .sendOk("p0", 0, "p0-0", 0).sendOk("p0", 0, "p0-1", 1)
         .finalRead("n1", 0, "p0-0", "p0-1")
         .finalRead("n2", 0, "p0-0")
         .check();
-    assertAnomalies(verdict, REPLICA_DIVERGENCE);
-    assertTrue(message(verdict, REPLICA_DIVERGENCE).contains("end offsets 2 vs 1"), message(verdict, REPLICA_DIVERGENCE));
+    assertTrue(verdict.safe(), verdict.toPrettyJson());
+    assertFalse(verdict.valid());
+    assertEquals(List.of("replica n2 had not caught up on t/0 at its final read: its log ends at 1, n1's at 2"),
+        verdict.liveness().problems());
+  }
+
+  @Test
+  void aNodeWhoseFinalReadFailedOrNeverHappenedFailsLiveness() {
+    Verdict failed = new Histories()
+        .sendOk("p0", 0, "p0-0", 0)
+        .finalRead("n1", 0, "p0-0")
+        .finalReadFail("n2", 0, "UNAVAILABLE: io exception")
+        .check();
+    assertTrue(failed.safe(), failed.toPrettyJson());
+    assertEquals(List.of("no successful final read of t/0 from n2 (last attempt: UNAVAILABLE: io exception)"),
+        failed.liveness().problems());
+    Verdict partial = new Histories()
+        .sendOk("p0", 0, "p0-0", 0).sendOk("p1", 1, "p1-0", 0)
+        .finalRead("n1", 0, "p0-0").finalRead("n1", 1, "p1-0")
+        .finalRead("n2", 0, "p0-0") // n2 was never read for partition 1
+        .check();
+    assertEquals(List.of("no successful final read of t/1 from n2"), partial.liveness().problems());
+    Verdict retried = new Histories()
+        .sendOk("p0", 0, "p0-0", 0)
+        .finalRead("n1", 0, "p0-0")
+        .finalReadFail("n2", 0, "DEADLINE_EXCEEDED")
+        .finalRead("n2", 0, "p0-0") // a later attempt succeeded
+        .check();
+    assertTrue(retried.valid(), retried.toPrettyJson());
   }
 
   @Test

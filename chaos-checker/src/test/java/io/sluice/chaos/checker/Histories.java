@@ -83,6 +83,13 @@ final class Histories {
     return this;
   }
 
+  /** A final read of {@code partition} from {@code node} that failed with {@code error}. */
+  Histories finalReadFail(String node, int partition, String error) {
+    HistoryWriter.Op op = writer.invoke("final", OpValue.FinalRead.request(node, T, partition));
+    op.fail(error);
+    return this;
+  }
+
   Histories faultStart(String id) {
     writer.nemesisStart(id, "partition", "isolate n1", List.of("n1"));
     return this;

@@ -28,11 +28,14 @@ import org.slf4j.LoggerFactory;
  * until each node has applied up to the cluster's linearizable end offsets, then records one
  * {@code final-read} per node and partition. If the end offsets moved meanwhile (an indeterminate
  * write landing late), reads again, at most {@link #ROUNDS_MAX} times; the checker uses each
- * node's last read. Not thread-safe (one caller).
+ * node's last successful read. A read that fails (a timeout on a slow node) is tried again, at most
+ * {@link #ATTEMPTS_MAX} times. Not thread-safe (one caller).
  */
 final class FinalReader {
 
   static final int ROUNDS_MAX = 3;
+  /** Attempts at one node's final read of one partition (each recorded; the checker uses the last that succeeded). */
+  static final int ATTEMPTS_MAX = 5;
   private static final int FETCH_BYTES_MAX = 4 * 1024 * 1024;
   private static final Logger LOG = LoggerFactory.getLogger(FinalReader.class);
 
@@ -60,7 +63,9 @@ final class FinalReader {
       }
       for (Map.Entry<String, String> node : nodes.entrySet()) {
         for (int p = 0; p < partitions; p++) {
-          readPartition(node.getKey(), node.getValue(), p);
+          for (int attempt = 1; !readPartition(node.getKey(), node.getValue(), p) && attempt < ATTEMPTS_MAX; attempt++) {
+            Thread.sleep(1000); // a slow node (a loaded machine, libfaketime) may time out once: try again
+          }
         }
       }
       long[] after = linearizableEnds(nodes, deadline);
@@ -115,7 +120,8 @@ final class FinalReader {
     }
   }
 
-  private void readPartition(String node, String address, int partition) {
+  /** Records one final-read operation; whether it succeeded. */
+  private boolean readPartition(String node, String address, int partition) {
     HistoryWriter.Op op = history.invoke("final", OpValue.FinalRead.request(node, topic, partition));
     try {
       PartitionOffsets offsets = listOffsets(address, false).getPartitions(partition);
@@ -123,8 +129,10 @@ final class FinalReader {
       long end = offsets.getEndOffset();
       List<OpValue.Read> reads = fetchRange(address, partition, start, end);
       op.ok(new OpValue.FinalRead(node, topic, partition, start, end, reads));
+      return true;
     } catch (RuntimeException e) {
       op.fail("final read of " + topic + "/" + partition + " from " + node + " at " + address + " failed: " + e);
+      return false;
     }
   }
 
