@@ -133,6 +133,13 @@ final class VerifyCommand implements Callable<Integer> {
           .seed(runSeed)
           .settleTimeout(settleTimeout)
           .nodeAddresses(nodeAddresses);
+      client.checkTls();
+      if (client.tlsEnabled()) {
+        if (client.tlsCa == null) {
+          throw new ParameterException(spec.commandLine(), "verify over TLS needs --tls-ca (the CA of the nodes)");
+        }
+        builder.tls(client.tlsCa, client.tlsCert, client.tlsKey);
+      }
       if (topic != null) {
         String problem = io.sluice.protocol.TopicNames.problem(topic);
         if (problem != null) {
