@@ -169,7 +169,7 @@ public final class NodeConfig {
   public static final Key TLS_PEER_CA_FILE = key("tls.peer.ca.file", "", "path",
       "PEM CA certificate(s) trusted for the other nodes' certificates on Raft (empty: `tls.client.ca.file`)."
           + " One of the two is required when TLS is on.");
-  public static final Key TLS_CLIENT_AUTH = key("tls.client.auth", "none", "none|optional|required",
+  public static final Key TLS_CLIENT_AUTH = key("tls.client.auth", "none", "none, optional, required",
       "Whether clients must present a certificate signed by `tls.client.ca.file` (Kafka's ssl.client.auth):"
           + " none, optional (verified when given) or required (mutual TLS).");
   public static final Key TLS_RELOAD_INTERVAL_MS = key("tls.reload.interval.ms", "30000", "ms",

@@ -56,7 +56,8 @@ class TlsTest {
   static void startCluster() throws IOException {
     certs = root.resolve("certs");
     DevCertificates.writeDev(certs, List.of("n1", "n2", "n3"), List.of(), 30, "alice");
-    cluster = new TestCluster(root.resolve("data"), 3, Map.of());
+    // Reload checks twice a second, so that certificateAndKeyAreReloadedWithoutRestart is quick.
+    cluster = new TestCluster(root.resolve("data"), 3, Map.of("tls.reload.interval.ms", "500"));
     for (String id : cluster.configs.keySet()) {
       cluster.configs.get(id).putAll(tlsConfig(certs, id, "required"));
     }
@@ -326,5 +327,48 @@ class TlsTest {
         "--tls-ca", certs.resolve("ca.crt").toString(), "--timeout-ms", "4000");
     assertEquals(1, noCert.exitCode(), noCert.toString());
     assertTrue(noCert.err().contains("TLS handshake"), noCert.toString());
+  }
+
+  @Test
+  void tlsClientTalkingToAPlaintextServerGetsAClearError() throws Exception {
+    Server plain = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0)).build().start();
+    try (SluiceClient client = SluiceClient.builder().bootstrap("127.0.0.1:" + plain.getPort())
+        .requestTimeout(Duration.ofSeconds(5)).tlsTrustCertificates(certs.resolve("ca.crt")).build()) {
+      SluiceException e = failure(client.admin().describeCluster());
+      assertTrue(e.getMessage().contains("TLS handshake") && e.getMessage().contains("does not speak TLS"),
+          e.toString());
+      assertFalse(e.retriable());
+    } finally {
+      plain.shutdownNow();
+    }
+  }
+
+  @Test
+  void certificateAndKeyAreReloadedWithoutRestart() throws Exception {
+    DevCertificates.Authority ca = DevCertificates.loadAuthority(certs.resolve("ca.crt"), certs.resolve("ca.key"));
+    String address = cluster.clientAddress("n3");
+    X509Certificate before = handshake(address);
+    // A pair that does not match is refused: the node keeps serving the old certificate.
+    DevCertificates.Issued other = ca.issue("n3", List.of("n3", "localhost", "127.0.0.1"), Duration.ofDays(30));
+    DevCertificates.Issued renewed = ca.issue("n3", List.of("n3", "localhost", "127.0.0.1"), Duration.ofDays(30));
+    Files.writeString(certs.resolve("n3.crt"), DevCertificates.pem(renewed.certificate()));
+    Files.writeString(certs.resolve("n3.key"), DevCertificates.pem(other.key()));
+    Thread.sleep(2000);
+    assertEquals(before.getSerialNumber(), handshake(address).getSerialNumber(), "a mismatched pair must not be used");
+    // The matching key arrives: new connections get the renewed certificate, no restart.
+    renewed.write(certs.resolve("n3.crt"), certs.resolve("n3.key"));
+    TestCluster.await(Duration.ofSeconds(30), "n3 to present the renewed certificate", () -> {
+      try {
+        return handshake(address).getSerialNumber().equals(renewed.certificate().getSerialNumber());
+      } catch (Exception e) {
+        return false;
+      }
+    });
+    // Raft uses the same key manager: n3 still replicates (its peers check the renewed certificate).
+    try (SluiceClient client = mtlsClient().build()) {
+      client.admin().createTopic("after-reload", 1).get(30, TimeUnit.SECONDS);
+    }
+    TestCluster.await(Duration.ofSeconds(30), "n3 to apply a write made after the reload",
+        () -> cluster.nodes.get("n3").core().topicView("after-reload").isPresent());
   }
 }

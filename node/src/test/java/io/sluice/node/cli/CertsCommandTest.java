@@ -127,4 +127,16 @@ class CertsCommandTest {
     assertTrue(run.err().startsWith("sluice: error: ") && run.err().contains(fragment),
         "expected '" + fragment + "' in " + run);
   }
+
+  @Test
+  void localClusterWithTlsPassesEachNodeItsCertificate() {
+    LocalClusterPlan plan = LocalClusterPlan.of(3, dir.resolve("data"), 7070, 7170).withTls(dir.resolve("certs"));
+    List<String> args = plan.serverArgs(plan.nodes().get(1));
+    String certs = dir.resolve("certs").toAbsolutePath().toString();
+    assertEquals(certs + "/n2.crt", args.get(args.indexOf("--tls-cert") + 1));
+    assertEquals(certs + "/n2.key", args.get(args.indexOf("--tls-key") + 1));
+    assertEquals(certs + "/ca.crt", args.get(args.indexOf("--tls-client-ca") + 1));
+    assertTrue(!LocalClusterPlan.of(3, dir.resolve("data"), 7070, 7170).serverArgs(plan.nodes().get(0))
+        .contains("--tls-cert"), "no TLS unless asked");
+  }
 }
