@@ -371,4 +371,19 @@ class TlsTest {
     TestCluster.await(Duration.ofSeconds(30), "n3 to apply a write made after the reload",
         () -> cluster.nodes.get("n3").core().topicView("after-reload").isPresent());
   }
+
+  @Test
+  void verifyRunsItsWorkloadOverTls() throws Exception {
+    Path out = root.resolve("verify-out");
+    String[] tls = {"--tls-ca", certs.resolve("ca.crt").toString(), "--tls-cert", certs.resolve("client.crt").toString(),
+        "--tls-key", certs.resolve("client.key").toString()};
+    List<String> args = new ArrayList<>(List.of("verify", "--bootstrap", cluster.bootstrap(), "--duration", "4s",
+        "--seed", "5", "--rate", "40", "--out", out.toString(), "--settle-timeout", "60s"));
+    args.addAll(List.of(tls));
+    CliForTests.Result run = CliForTests.run(args.toArray(String[]::new));
+    assertEquals(0, run.exitCode(), run.toString());
+    assertTrue(run.out().contains("\"valid\" : true") || run.out().contains("\"valid\":true"), run.toString());
+    assertTrue(run.out().contains("\"final-read\""), "final reads from every node (NodeChannels over TLS): " + run);
+    assertTrue(run.err().contains(String.join(" ", tls)), "the reproduce line keeps the TLS flags: " + run.err());
+  }
 }

@@ -167,6 +167,12 @@ final class VerifyCommand implements Callable<Integer> {
         .append(" --seed ").append(Long.toString(runSeed))
         .append(" --out ").append(dir);
     nodeAddresses.forEach((id, address) -> line.append(" --node-address ").append(id).append('=').append(address));
+    if (client.tlsCa != null) {
+      line.append(" --tls-ca ").append(client.tlsCa);
+    }
+    if (client.tlsCert != null) {
+      line.append(" --tls-cert ").append(client.tlsCert).append(" --tls-key ").append(client.tlsKey);
+    }
     return line.toString();
   }
 }
