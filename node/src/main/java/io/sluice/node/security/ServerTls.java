@@ -65,6 +65,7 @@ public final class ServerTls {
   private final X509TrustManager peerTrust;
   private volatile Stamp loaded;
   private volatile X509Certificate current;
+  private long lastExpiryWarningMs = Long.MIN_VALUE / 2; // scheduler thread only
 
   private record Stamp(long certModified, long keyModified, long certSize, long keySize) {}
 
@@ -102,7 +103,20 @@ public final class ServerTls {
         LOG.error("TLS certificate {} / key {} changed but cannot be used, keeping the previous pair: {}",
             certFile, keyFile, e.getMessage());
       }
+      warnIfExpiringSoon();
     }, intervalMs, intervalMs, TimeUnit.MILLISECONDS);
+  }
+
+  /** Logs a warning, at most hourly, while the certificate in use expires within 7 days. */
+  private void warnIfExpiringSoon() {
+    X509Certificate cert = current;
+    long now = System.currentTimeMillis();
+    if (cert != null && cert.getNotAfter().getTime() - now < TimeUnit.DAYS.toMillis(7)
+        && now - lastExpiryWarningMs >= TimeUnit.HOURS.toMillis(1)) {
+      lastExpiryWarningMs = now;
+      LOG.warn("TLS certificate {} ({}) expires at {}; replace {} and {} (reloaded without a restart)", certFile,
+          cert.getSubjectX500Principal().getName(), cert.getNotAfter().toInstant(), certFile, keyFile);
+    }
   }
 
   /** Credentials for the client gRPC port. */
