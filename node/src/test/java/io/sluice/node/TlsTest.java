@@ -386,4 +386,21 @@ class TlsTest {
     assertTrue(run.out().contains("\"final-read\""), "final reads from every node (NodeChannels over TLS): " + run);
     assertTrue(run.err().contains(String.join(" ", tls)), "the reproduce line keeps the TLS flags: " + run.err());
   }
+
+  @Test
+  void serverCertificateMustNameTheAddressTheClientDials() throws Exception {
+    DevCertificates.Authority ca = DevCertificates.loadAuthority(certs.resolve("ca.crt"), certs.resolve("ca.key"));
+    Path dir = Files.createDirectories(root.resolve("wrong-name"));
+    ca.issue("elsewhere", List.of("elsewhere.example", "10.9.9.9"), Duration.ofDays(1))
+        .write(dir.resolve("e.crt"), dir.resolve("e.key"));
+    Server server = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0),
+        TlsServerCredentials.create(dir.resolve("e.crt").toFile(), dir.resolve("e.key").toFile())).build().start();
+    try (SluiceClient client = SluiceClient.builder().bootstrap("127.0.0.1:" + server.getPort())
+        .requestTimeout(Duration.ofSeconds(5)).tlsTrustCertificates(certs.resolve("ca.crt")).build()) {
+      SluiceException e = failure(client.admin().describeCluster());
+      assertTrue(e.getMessage().contains("TLS handshake") && e.getMessage().contains("subjectAltNames"), e.toString());
+    } finally {
+      server.shutdownNow();
+    }
+  }
 }
