@@ -58,6 +58,9 @@ final class ChaosRunner {
     SluiceCluster.Builder builder = SluiceCluster.builder().nodes(scenario.nodes())
         .env("SLUICE_JAVA_OPTS", "-Xmx256m -XX:+UseSerialGC -XX:TieredStopAtLevel=1")
         .nodeConfig("raft.election.timeout.min.ms", "2000").nodeConfig("raft.election.timeout.max.ms", "4000");
+    if (scenario.tls()) {
+      builder.tls(true); // client certificates required, mutual TLS between nodes
+    }
     if (scenario.usesClock()) {
       // libfaketime slows a JVM down a lot (README, "Clock skew"), so only n1 runs under it: the
       // node whose wall clock the clock nemesis moves. FAKETIME_DONT_FAKE_MONOTONIC: Raft's timers
@@ -78,11 +81,20 @@ final class ChaosRunner {
       log(faults, "cluster up in " + secondsSince(startNs) + " s: " + cluster.bootstrap());
       Map<String, String> addresses = new LinkedHashMap<>();
       cluster.nodes().forEach(n -> addresses.put(n.id(), n.clientAddress()));
-      WorkloadConfig config = WorkloadConfig.builder(cluster.bootstrap()).partitions(PARTITIONS).producers(3)
-          .atomicWriters(1).consumers(2).groupConsumers(2).seed(seed).nodeAddresses(addresses).build();
+      WorkloadConfig.Builder workloadConfig = WorkloadConfig.builder(cluster.bootstrap()).partitions(PARTITIONS)
+          .producers(3).atomicWriters(1).consumers(2).groupConsumers(2).seed(seed).nodeAddresses(addresses);
+      SluiceClient.Builder adminBuilder = SluiceClient.builder().bootstrap(cluster.bootstrap())
+          .requestTimeout(Duration.ofSeconds(5));
+      if (cluster.tls()) {
+        WorkloadConfig.Tls tls = new WorkloadConfig.Tls(cluster.tlsDir().resolve("ca.crt"),
+            cluster.tlsDir().resolve("client.crt"), cluster.tlsDir().resolve("client.key"));
+        workloadConfig.tls(tls.caPem(), tls.certPem(), tls.keyPem());
+        tls.apply(adminBuilder);
+        log(faults, "TLS on: clients present " + tls.certPem() + ", nodes use mutual TLS");
+      }
+      WorkloadConfig config = workloadConfig.build();
       try (Workload workload = new Workload(config, history);
-           SluiceClient admin = SluiceClient.builder().bootstrap(cluster.bootstrap())
-               .requestTimeout(Duration.ofSeconds(5)).build()) {
+           SluiceClient admin = adminBuilder.build()) {
         workload.setUp();
         workload.start();
         runFaults(scenario, faultSeconds, random, new Nemesis.Env(cluster, admin, clockDir), history, faults);

@@ -20,7 +20,9 @@ record Scenario(String name, int nodes, List<Supplier<Nemesis>> nemeses, int fau
       new Scenario("membership-3", 3, List.of(Nemesis.Membership::new), CI_FAULT_SECONDS, 104),
       new Scenario("clock-3", 3, List.of(Nemesis.ClockSkew::new), CI_FAULT_SECONDS, 105),
       new Scenario("partition-5", 5, List.of(Nemesis.Partition::new), CI_FAULT_SECONDS, 106),
-      new Scenario("combined-5", 5, allButClock(), CI_FAULT_SECONDS, 107));
+      new Scenario("combined-5", 5, allButClock(), CI_FAULT_SECONDS, 107),
+      // TLS on the client port (client certificates required) and mutual TLS between the nodes.
+      new Scenario("partition-3-tls", 3, List.of(Nemesis.Partition::new, Nemesis.Kill::new), CI_FAULT_SECONDS, 108));
 
   /**
    * Every kind but clock skew: a node under libfaketime is several times slower (README, "Clock
@@ -51,6 +53,11 @@ record Scenario(String name, int nodes, List<Supplier<Nemesis>> nemeses, int fau
   /** The fault kinds drawn from, e.g. "partition, kill". */
   String kinds() {
     return String.join(", ", nemeses.stream().map(n -> n.get().kind()).toList());
+  }
+
+  /** Whether the cluster runs with TLS (clients and Raft): scenarios named {@code …-tls}. */
+  boolean tls() {
+    return name.endsWith("-tls");
   }
 
   boolean usesClock() {

@@ -4,10 +4,12 @@ import io.grpc.ManagedChannel;
 import io.sluice.client.internal.Addresses;
 import io.sluice.client.internal.AdminImpl;
 import io.sluice.client.internal.ClientContext;
+import io.sluice.client.internal.ClientTls;
 import io.sluice.client.internal.ClusterMetadata;
 import io.sluice.client.internal.ConsumerImpl;
 import io.sluice.client.internal.ProducerImpl;
 import io.sluice.client.internal.RpcClient;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -49,7 +51,7 @@ public final class SluiceClient implements AutoCloseable {
   private volatile boolean closed;
 
   private SluiceClient(Builder b) {
-    RpcClient rpc = new RpcClient(b.channelFactory);
+    RpcClient rpc = new RpcClient(b.channelFactory, b.transportTls);
     ScheduledThreadPoolExecutor scheduler = new ScheduledThreadPoolExecutor(1, r -> {
       Thread t = Executors.defaultThreadFactory().newThread(r);
       t.setName("sluice-client-timer");
@@ -158,9 +160,56 @@ public final class SluiceClient implements AutoCloseable {
     private Duration requestTimeout = DEFAULT_REQUEST_TIMEOUT;
     private Duration metadataRefreshBackoff = DEFAULT_METADATA_REFRESH_BACKOFF;
     private Function<String, ManagedChannel> channelFactory;
+    private boolean transportTls;
     private int maxInboundMessageBytes = RpcClient.INBOUND_MESSAGE_BYTES_MAX;
+    private boolean tls;
+    private Path tlsTrustCertificates;
+    private Path tlsClientCertificate;
+    private Path tlsClientKey;
 
     private Builder() {}
+
+    /**
+     * Connects over TLS, trusting the CA certificate(s) in {@code caPem} (PEM) for the nodes'
+     * certificates; each node's certificate must name the host clients reach it at (its advertised
+     * address) among its subjectAltNames. Default: plaintext. The file is read by {@link #build()}.
+     *
+     * @param caPem PEM file with one or more CA certificates, e.g. {@code ca.crt} of {@code sluice certs dev}
+     * @return this builder
+     */
+    public Builder tlsTrustCertificates(Path caPem) {
+      this.tlsTrustCertificates = Objects.requireNonNull(caPem, "caPem");
+      this.tls = true;
+      return this;
+    }
+
+    /**
+     * Presents this certificate (mutual TLS) when a node asks for one ({@code tls.client.auth}
+     * optional or required); its subject names the client's principal. Turns TLS on; without
+     * {@link #tlsTrustCertificates} the JVM's default trust store checks the nodes. Default: none.
+     *
+     * @param certificatePem PEM certificate (chain) of the client
+     * @param privateKeyPem  its unencrypted PKCS#8 PEM private key
+     * @return this builder
+     */
+    public Builder tlsClientCertificate(Path certificatePem, Path privateKeyPem) {
+      this.tlsClientCertificate = Objects.requireNonNull(certificatePem, "certificatePem");
+      this.tlsClientKey = Objects.requireNonNull(privateKeyPem, "privateKeyPem");
+      this.tls = true;
+      return this;
+    }
+
+    /**
+     * Connects over TLS (true) or in plaintext (false, the default). TLS without
+     * {@link #tlsTrustCertificates} trusts the JVM's default CAs.
+     *
+     * @param enabled whether to use TLS
+     * @return this builder
+     */
+    public Builder tls(boolean enabled) {
+      this.tls = enabled;
+      return this;
+    }
 
     /**
      * Largest response the client reads, in bytes; at least 1 MiB. Default 128 MiB. A fetch
@@ -238,6 +287,7 @@ public final class SluiceClient implements AutoCloseable {
      *
      * @return a new client with these settings
      * @throws IllegalStateException when no bootstrap address was given
+     * @throws IllegalArgumentException when a TLS file is missing, unreadable or not usable PEM
      */
     public SluiceClient build() {
       if (bootstrap == null) {
@@ -245,7 +295,9 @@ public final class SluiceClient implements AutoCloseable {
       }
       if (channelFactory == null) {
         int inboundMax = maxInboundMessageBytes;
-        channelFactory = address -> RpcClient.nettyChannel(address, inboundMax);
+        ClientTls clientTls = tls ? ClientTls.of(tlsTrustCertificates, tlsClientCertificate, tlsClientKey) : null;
+        channelFactory = address -> RpcClient.nettyChannel(address, inboundMax, clientTls);
+        transportTls = clientTls != null;
       }
       return new SluiceClient(this);
     }

@@ -1,5 +1,6 @@
 package io.sluice.node;
 
+import io.sluice.node.security.ServerTls;
 import io.sluice.statemachine.Limits;
 import java.io.IOException;
 import java.io.Reader;
@@ -165,6 +166,28 @@ public final class NodeConfig {
           + " timeout: a follower back from a pause or a partition then hears no heartbeat, catches up slowly and"
           + " may campaign.");
 
+  // Transport security (io.sluice.node.security.ServerTls)
+  public static final Key TLS_CERT_FILE = key("tls.cert.file", "", "path",
+      "PEM certificate (chain) of this node. With `tls.key.file` it turns TLS on for the client port and for Raft"
+          + " between nodes (mutual TLS, always required between nodes). Used as server and as client certificate,"
+          + " so it needs both extended key usages and this node's Raft and client host names or IPs as"
+          + " subjectAltNames (`sluice certs dev` makes such certificates). Empty: plaintext everywhere.");
+  public static final Key TLS_KEY_FILE = key("tls.key.file", "", "path",
+      "PEM private key (PKCS#8, unencrypted) of `tls.cert.file`.");
+  public static final Key TLS_CLIENT_CA_FILE = key("tls.client.ca.file", "", "path",
+      "PEM CA certificate(s) trusted for client certificates, and for the other nodes' certificates unless"
+          + " `tls.peer.ca.file` is set.");
+  public static final Key TLS_PEER_CA_FILE = key("tls.peer.ca.file", "", "path",
+      "PEM CA certificate(s) trusted for the other nodes' certificates on Raft (empty: `tls.client.ca.file`)."
+          + " One of the two is required when TLS is on.");
+  public static final Key TLS_CLIENT_AUTH = key("tls.client.auth", "none", "none, optional, required",
+      "Whether clients must present a certificate signed by `tls.client.ca.file` (Kafka's ssl.client.auth):"
+          + " none, optional (verified when given) or required (mutual TLS).");
+  public static final Key TLS_RELOAD_INTERVAL_MS = key("tls.reload.interval.ms", "30000", "ms",
+      "How often the node checks `tls.cert.file` and `tls.key.file` for changes; a changed, valid pair is used for"
+          + " new connections without a restart (an invalid one is logged and ignored). 0: never. CA files are"
+          + " read at start only.");
+
   // Monitoring (io.sluice.node.metrics, io.sluice.node.http)
   public static final Key HTTP_LISTEN = key("http.listen", "127.0.0.1:7270", "host:port",
       "Address of the HTTP endpoint serving `/metrics` (Prometheus), `/health/live` and `/health/ready` (port 0: any free port).");
@@ -297,6 +320,7 @@ public final class NodeConfig {
     if (getLong(ELECTION_TIMEOUT_MAX_MS) <= getLong(ELECTION_TIMEOUT_MIN_MS)) {
       throw new IllegalArgumentException("raft.election.timeout.max.ms must be above raft.election.timeout.min.ms");
     }
+    validateTls();
     HostPort.parse(get(LISTEN), LISTEN.name());
     HostPort.parse(get(RAFT_LISTEN), RAFT_LISTEN.name());
     if (!get(ADVERTISED_LISTEN).isEmpty()) {
@@ -329,6 +353,69 @@ public final class NodeConfig {
       throw new IllegalArgumentException("peers gives " + nodeId() + " the Raft address " + peers.get(nodeId())
           + " but raft.listen is " + raftListen());
     }
+  }
+
+  private void validateTls() {
+    ServerTls.ClientAuth clientAuth = ServerTls.ClientAuth.parse(get(TLS_CLIENT_AUTH), TLS_CLIENT_AUTH.name());
+    if (getLong(TLS_RELOAD_INTERVAL_MS) < 0) {
+      throw new IllegalArgumentException(TLS_RELOAD_INTERVAL_MS.name() + " must not be negative, got "
+          + get(TLS_RELOAD_INTERVAL_MS));
+    }
+    boolean cert = !get(TLS_CERT_FILE).isBlank();
+    boolean key = !get(TLS_KEY_FILE).isBlank();
+    if (cert != key) {
+      throw new IllegalArgumentException("TLS needs both " + TLS_CERT_FILE.name() + " (--tls-cert) and "
+          + TLS_KEY_FILE.name() + " (--tls-key); only " + (cert ? TLS_CERT_FILE : TLS_KEY_FILE).name() + " is set");
+    }
+    if (!cert) {
+      for (Key k : List.of(TLS_CLIENT_CA_FILE, TLS_PEER_CA_FILE)) {
+        if (!get(k).isBlank()) {
+          throw new IllegalArgumentException(k.name() + " is set but TLS is off: also set " + TLS_CERT_FILE.name()
+              + " (--tls-cert) and " + TLS_KEY_FILE.name() + " (--tls-key)");
+        }
+      }
+      if (clientAuth != ServerTls.ClientAuth.NONE) {
+        throw new IllegalArgumentException(TLS_CLIENT_AUTH.name() + "=" + get(TLS_CLIENT_AUTH) + " needs TLS: set "
+            + TLS_CERT_FILE.name() + ", " + TLS_KEY_FILE.name() + " and " + TLS_CLIENT_CA_FILE.name());
+      }
+      return;
+    }
+    if (clientAuth != ServerTls.ClientAuth.NONE && get(TLS_CLIENT_CA_FILE).isBlank()) {
+      throw new IllegalArgumentException(TLS_CLIENT_AUTH.name() + "=" + get(TLS_CLIENT_AUTH) + " needs "
+          + TLS_CLIENT_CA_FILE.name() + " (--tls-client-ca), the CA that signs client certificates");
+    }
+    if (get(TLS_CLIENT_CA_FILE).isBlank() && get(TLS_PEER_CA_FILE).isBlank()) {
+      throw new IllegalArgumentException("TLS between nodes is mutual: set " + TLS_CLIENT_CA_FILE.name()
+          + " (--tls-client-ca) or " + TLS_PEER_CA_FILE.name() + " to the CA that signed the nodes' certificates");
+    }
+    for (Key k : List.of(TLS_CERT_FILE, TLS_KEY_FILE, TLS_CLIENT_CA_FILE, TLS_PEER_CA_FILE)) {
+      try {
+        Path.of(get(k));
+      } catch (java.nio.file.InvalidPathException e) {
+        throw new IllegalArgumentException(k.name() + " is not a usable path: " + e.getMessage());
+      }
+    }
+  }
+
+  /** Whether TLS is on (certificate and key given). */
+  public boolean tlsEnabled() {
+    return !get(TLS_CERT_FILE).isBlank();
+  }
+
+  /**
+   * Loads this node's TLS material ({@link ServerTls#load}); null when TLS is off.
+   *
+   * @throws IOException naming the file that is missing, unreadable, malformed, expired or mismatched
+   */
+  public ServerTls loadTls() throws IOException {
+    if (!tlsEnabled()) {
+      return null;
+    }
+    Path clientCa = get(TLS_CLIENT_CA_FILE).isBlank() ? null : Path.of(get(TLS_CLIENT_CA_FILE));
+    Path peerCa = get(TLS_PEER_CA_FILE).isBlank() ? clientCa : Path.of(get(TLS_PEER_CA_FILE));
+    ServerTls.ClientAuth clientAuth = ServerTls.ClientAuth.parse(get(TLS_CLIENT_AUTH), TLS_CLIENT_AUTH.name());
+    return ServerTls.load(Path.of(get(TLS_CERT_FILE)), Path.of(get(TLS_KEY_FILE)),
+        clientAuth == ServerTls.ClientAuth.NONE ? null : clientCa, peerCa, clientAuth);
   }
 
   public String get(Key key) {

@@ -7,6 +7,7 @@ import io.sluice.api.v1.ErrorReason;
 import io.sluice.internal.v1.Command;
 import io.sluice.internal.v1.RegisterNode;
 import io.sluice.node.metrics.Monitoring;
+import io.sluice.node.security.ServerTls;
 import io.sluice.protocol.SluiceErrors;
 import io.sluice.statemachine.LogCore;
 import io.sluice.statemachine.SluiceStateMachine;
@@ -32,6 +33,7 @@ import java.util.function.LongSupplier;
 import java.util.stream.Collectors;
 import org.apache.ratis.RaftConfigKeys;
 import org.apache.ratis.client.RaftClient;
+import org.apache.ratis.conf.Parameters;
 import org.apache.ratis.conf.RaftProperties;
 import org.apache.ratis.grpc.GrpcConfigKeys;
 import org.apache.ratis.protocol.ClientId;
@@ -100,6 +102,8 @@ public final class SluiceNode implements AutoCloseable {
   private final GroupCoordinator groupCoordinator = new GroupCoordinator(this, System::nanoTime);
   private volatile FetchService fetchService;
   private Server grpcServer;
+  private ServerTls tls; // null: plaintext
+  private Parameters raftParameters; // Ratis's TLS configuration (empty without TLS)
 
   public SluiceNode(NodeConfig config) {
     this(config, null);
@@ -137,6 +141,8 @@ public final class SluiceNode implements AutoCloseable {
   }
 
   public SluiceNode start() throws IOException {
+    // First: a node with unusable TLS material refuses to start before it touches anything.
+    tls = config.loadTls();
     Path dataDir = config.dataDir();
     Files.createDirectories(dataDir);
     Path raftDir = dataDir.resolve("raft");
@@ -145,11 +151,17 @@ public final class SluiceNode implements AutoCloseable {
     RaftProperties props = raftProperties(raftDir);
     monitoring.bind(this); // takes the HTTP port before Raft starts: a clash fails before anything runs
     raftProperties = props;
+    raftParameters = new Parameters();
+    if (tls != null) {
+      // One configuration for Ratis's server, admin and client sides: mutual TLS between nodes.
+      GrpcConfigKeys.TLS.setConf(raftParameters, tls.raftTlsConfig());
+    }
     stateMachine.addAppliedListener(applySignal::fire);
     raftServer = RaftServer.newBuilder()
         .setServerId(selfId)
         .setGroup(group)
         .setProperties(props)
+        .setParameters(raftParameters)
         .setStateMachine(stateMachine)
         .setOption(fresh ? RaftStorage.StartupOption.FORMAT : RaftStorage.StartupOption.RECOVER)
         .build();
@@ -173,7 +185,9 @@ public final class SluiceNode implements AutoCloseable {
             + config.raftListen() + "`)" : "");
     adminService = new AdminService(this);
     HostPort listen = config.listen();
-    grpcServer = NettyServerBuilder.forAddress(new InetSocketAddress(listen.host(), listen.port()))
+    InetSocketAddress clientAddress = new InetSocketAddress(listen.host(), listen.port());
+    grpcServer = (tls == null ? NettyServerBuilder.forAddress(clientAddress)
+            : NettyServerBuilder.forAddress(clientAddress, tls.clientPortCredentials()))
         // Set deliberately, from named keys: what the transport buffers per message and per header block.
         .maxInboundMessageSize(config.grpcInboundMessageBytesMax())
         .maxInboundMetadataSize(config.getInt(NodeConfig.GRPC_INBOUND_METADATA_BYTES_MAX))
@@ -191,13 +205,18 @@ public final class SluiceNode implements AutoCloseable {
         .start();
     serving.set(true);
     monitoring.start();
+    if (tls != null && config.getLong(NodeConfig.TLS_RELOAD_INTERVAL_MS) > 0) {
+      tls.watch(scheduler, config.getLong(NodeConfig.TLS_RELOAD_INTERVAL_MS));
+    }
     scheduler.scheduleWithFixedDelay(this::registerClientAddress, 0, 500, TimeUnit.MILLISECONDS);
     long retentionMs = config.getLong(NodeConfig.RETENTION_CHECK_INTERVAL_MS);
     scheduler.scheduleWithFixedDelay(new RetentionEnforcer(this), retentionMs, retentionMs, TimeUnit.MILLISECONDS);
     long livenessMs = config.getLong(NodeConfig.GROUP_LIVENESS_CHECK_INTERVAL_MS);
     scheduler.scheduleWithFixedDelay(groupCoordinator, livenessMs, livenessMs, TimeUnit.MILLISECONDS);
-    LOG.info("node {} serving clients on {} (advertised {}), Raft on {}, HTTP on {}, data in {}", config.nodeId(),
-        clientAddress(), config.advertisedListen(), config.raftListen(), httpAddress(), dataDir.toAbsolutePath());
+    LOG.info("node {} serving clients on {} (advertised {}), Raft on {}, HTTP on {}, data in {}, {}", config.nodeId(),
+        clientAddress(), config.advertisedListen(), config.raftListen(), httpAddress(), dataDir.toAbsolutePath(),
+        tls == null ? "plaintext" : "TLS (client auth " + config.get(NodeConfig.TLS_CLIENT_AUTH) + ", Raft mutual TLS, "
+            + tls.certificate().getSubjectX500Principal().getName() + " valid until " + tls.certificate().getNotAfter().toInstant() + ")");
     return this;
   }
 
@@ -370,6 +389,7 @@ public final class SluiceNode implements AutoCloseable {
     raftClientVoters = voters;
     raftClient = RaftClient.newBuilder()
         .setProperties(raftProperties)
+        .setParameters(raftParameters)
         .setRaftGroup(RaftGroup.valueOf(group.getGroupId(), voters))
         .setClientId(ClientId.randomId())
         .setRetryPolicy(RetryPolicies.retryUpToMaximumCountWithFixedSleep(10, TimeDuration.valueOf(200, TimeUnit.MILLISECONDS)))
@@ -556,6 +576,11 @@ public final class SluiceNode implements AutoCloseable {
   /** The node this one handed leadership to when it stopped as leader (empty otherwise). */
   Optional<String> handedLeadershipTo() {
     return Optional.ofNullable(handedLeadershipTo);
+  }
+
+  /** Whether the client port and Raft use TLS. */
+  public boolean tlsEnabled() {
+    return tls != null;
   }
 
   /** The actual client address (the bound port when configured as 0). */

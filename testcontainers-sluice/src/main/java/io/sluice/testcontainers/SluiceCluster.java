@@ -18,7 +18,10 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.stream.Collectors;
 import org.testcontainers.DockerClientFactory;
+import org.testcontainers.containers.BindMode;
+import org.testcontainers.containers.GenericContainer;
 import org.testcontainers.containers.Network;
+import org.testcontainers.containers.startupcheck.OneShotStartupCheckStrategy;
 import org.testcontainers.lifecycle.Startable;
 import org.testcontainers.utility.DockerImageName;
 
@@ -47,11 +50,16 @@ import org.testcontainers.utility.DockerImageName;
  * operations ({@link SluiceClusterNode}) may be called from any thread.
  */
 public final class SluiceCluster implements Startable {
+  /** Where the certificates are mounted in each node's container (TLS on). */
+  static final String CERTS_MOUNT = "/certs";
+  /** Node certificates made beyond the initial nodes, for nodes added later. */
+  static final int SPARE_NODE_CERTS = 4;
   private final Builder config;
   private final Map<String, SluiceClusterNode> nodes = new LinkedHashMap<>();
   private final Path dataRoot;
   private final boolean ownDataRoot;
   private final String bridgeName;
+  private final Path tlsDir;
   private Network network;
   private String subnetPrefix;
   private int nextHost;
@@ -61,6 +69,11 @@ public final class SluiceCluster implements Startable {
     try {
       this.ownDataRoot = b.dataRoot == null;
       this.dataRoot = ownDataRoot ? Files.createTempDirectory("sluice-cluster-") : Files.createDirectories(b.dataRoot);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    try {
+      this.tlsDir = b.tls ? Files.createDirectories(dataRoot.resolve("tls")) : null;
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
@@ -105,6 +118,9 @@ public final class SluiceCluster implements Startable {
     for (String id : ids) {
       ips.put(id, subnetPrefix + nextHost++);
     }
+    if (config.tls) {
+      makeCertificates(ids.size());
+    }
     String peers = ips.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue() + ":" + SluiceClusterNode.RAFT_PORT)
         .collect(Collectors.joining(","));
     for (String id : ids) {
@@ -138,8 +154,58 @@ public final class SluiceCluster implements Startable {
     Map<String, String> env = new HashMap<>(config.env);
     env.putAll(config.nodeEnv.getOrDefault(id, Map.of()));
     List<String[]> binds = new ArrayList<>(config.binds.getOrDefault(id, List.of()));
-    return new SluiceClusterNode(id, ip, dir, config.image, network, peers, config.nodeConfig, env, binds,
+    Map<String, String> nodeConfig = new LinkedHashMap<>(config.nodeConfig);
+    if (config.tls) {
+      binds.add(new String[] {tlsDir.toString(), CERTS_MOUNT});
+      nodeConfig.put("tls.cert.file", CERTS_MOUNT + "/" + id + ".crt");
+      nodeConfig.put("tls.key.file", CERTS_MOUNT + "/" + id + ".key");
+      nodeConfig.put("tls.client.ca.file", CERTS_MOUNT + "/ca.crt");
+      nodeConfig.put("tls.client.auth", config.tlsClientAuth);
+    }
+    return new SluiceClusterNode(id, ip, dir, config.image, network, peers, nodeConfig, env, binds,
         config.startupTimeout);
+  }
+
+  /**
+   * Writes the cluster's certificates into {@link #tlsDir()} with the image's own {@code sluice
+   * certs dev} (a one-shot container, so this module needs no certificate code): a CA, one
+   * certificate per node for the first {@code count} + {@link #SPARE_NODE_CERTS} node ids (nodes
+   * added later need one too) naming every IP of the subnet's node range, and a client certificate.
+   */
+  private void makeCertificates(int count) {
+    List<String> names = new ArrayList<>();
+    for (int i = 1; i <= count + SPARE_NODE_CERTS; i++) {
+      names.add("n" + i);
+    }
+    List<String> hosts = new ArrayList<>();
+    for (int h = 11; h < 11 + count + SPARE_NODE_CERTS; h++) {
+      hosts.add(subnetPrefix + h);
+    }
+    try (GenericContainer<?> certs = new GenericContainer<>(config.image)
+        .withFileSystemBind(tlsDir.toString(), CERTS_MOUNT, BindMode.READ_WRITE)
+        .withCommand("certs", "dev", "--out", CERTS_MOUNT, "--nodes", String.join(",", names),
+            "--hosts", String.join(",", hosts), "--days", "30", "--client", config.tlsClient)
+        .withCreateContainerCmdModifier(create -> create.withUser(ownerOf(tlsDir)))
+        .withStartupCheckStrategy(new OneShotStartupCheckStrategy().withTimeout(Duration.ofMinutes(2)))) {
+      certs.start();
+    }
+    if (!Files.exists(tlsDir.resolve("ca.crt")) || !Files.exists(tlsDir.resolve("client.key"))) {
+      throw new IllegalStateException("`sluice certs dev` in " + config.image + " wrote no certificates to " + tlsDir);
+    }
+  }
+
+  /** Whether the nodes use TLS ({@link Builder#tls(boolean)}). */
+  public boolean tls() {
+    return config.tls;
+  }
+
+  /**
+   * Directory of the cluster's certificates when {@link #tls()}: {@code ca.crt} (trust it in
+   * clients), {@code client.crt} and {@code client.key} (a client certificate, CN from {@link
+   * Builder#tlsClient(String)}), and each node's {@code nI.crt}/{@code nI.key}.
+   */
+  public Path tlsDir() {
+    return tlsDir;
   }
 
   /** Waits until every running node answers /health/ready with 200. */
@@ -277,8 +343,36 @@ public final class SluiceCluster implements Startable {
     private final Map<String, String> env = new LinkedHashMap<>();
     private final Map<String, Map<String, String>> nodeEnv = new HashMap<>();
     private final Map<String, List<String[]>> binds = new HashMap<>();
+    private boolean tls;
+    private String tlsClientAuth = "required";
+    private String tlsClient = "admin";
 
     private Builder() {}
+
+    /**
+     * Runs the nodes with TLS on the client port and mutual TLS between them, with certificates
+     * the image's {@code sluice certs dev} makes at start (see {@link SluiceCluster#tlsDir()}).
+     * Clients must then use TLS (and, by default, the client certificate). Default: off.
+     */
+    public Builder tls(boolean enabled) {
+      this.tls = enabled;
+      return this;
+    }
+
+    /** {@code tls.client.auth} of the nodes with TLS on: none, optional or required (default required). */
+    public Builder tlsClientAuth(String clientAuth) {
+      if (!List.of("none", "optional", "required").contains(clientAuth)) {
+        throw new IllegalArgumentException("tls.client.auth is none, optional or required, not " + clientAuth);
+      }
+      this.tlsClientAuth = clientAuth;
+      return this;
+    }
+
+    /** CN (principal) of the client certificate made with TLS on (default admin). */
+    public Builder tlsClient(String name) {
+      this.tlsClient = name;
+      return this;
+    }
 
     /** Number of voters: 3 or 5 (default 3). */
     public Builder nodes(int count) {

@@ -1,13 +1,16 @@
 package io.sluice.chaos.workload;
 
+import io.grpc.ChannelCredentials;
 import io.grpc.ManagedChannel;
+import io.grpc.TlsChannelCredentials;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import java.io.IOException;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
 /**
- * One plaintext gRPC channel per node address, for the calls the workload makes to a chosen node
+ * One gRPC channel (plaintext, or TLS per {@link WorkloadConfig#tls()}) per node address, for the calls the workload makes to a chosen node
  * (atomic writes to the leader, final reads from each node). Thread-safe.
  */
 final class NodeChannels implements AutoCloseable {
@@ -15,12 +18,34 @@ final class NodeChannels implements AutoCloseable {
   private static final int INBOUND_MESSAGE_BYTES_MAX = 64 * 1024 * 1024;
 
   private final Map<String, ManagedChannel> channels = new ConcurrentHashMap<>();
+  private final ChannelCredentials credentials; // null: plaintext
 
-  ManagedChannel channel(String address) {
-    return channels.computeIfAbsent(address, NodeChannels::open);
+  NodeChannels() {
+    this(null);
   }
 
-  private static ManagedChannel open(String address) {
+  /** @param tls TLS settings, or null for plaintext */
+  NodeChannels(WorkloadConfig.Tls tls) {
+    if (tls == null) {
+      credentials = null;
+      return;
+    }
+    try {
+      TlsChannelCredentials.Builder b = TlsChannelCredentials.newBuilder().trustManager(tls.caPem().toFile());
+      if (tls.certPem() != null) {
+        b.keyManager(tls.certPem().toFile(), tls.keyPem().toFile());
+      }
+      credentials = b.build();
+    } catch (IOException e) {
+      throw new IllegalArgumentException("cannot read the workload's TLS files " + tls + ": " + e.getMessage(), e);
+    }
+  }
+
+  ManagedChannel channel(String address) {
+    return channels.computeIfAbsent(address, this::open);
+  }
+
+  private ManagedChannel open(String address) {
     int colon = address.lastIndexOf(':');
     if (colon <= 0) {
       throw new IllegalArgumentException("not a host:port address: " + address);
@@ -29,9 +54,10 @@ final class NodeChannels implements AutoCloseable {
     if (host.startsWith("[") && host.endsWith("]")) {
       host = host.substring(1, host.length() - 1);
     }
-    return NettyChannelBuilder.forAddress(host, Integer.parseInt(address.substring(colon + 1)))
-        .usePlaintext()
-        .maxInboundMessageSize(INBOUND_MESSAGE_BYTES_MAX)
+    int port = Integer.parseInt(address.substring(colon + 1));
+    NettyChannelBuilder b = credentials == null ? NettyChannelBuilder.forAddress(host, port).usePlaintext()
+        : NettyChannelBuilder.forAddress(host, port, credentials);
+    return b.maxInboundMessageSize(INBOUND_MESSAGE_BYTES_MAX)
         .build();
   }
 

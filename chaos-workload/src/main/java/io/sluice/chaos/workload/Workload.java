@@ -45,7 +45,7 @@ public final class Workload implements AutoCloseable {
   private final WorkloadConfig config;
   private final HistoryWriter history;
   private final OutstandingOps outstanding = new OutstandingOps();
-  private final NodeChannels channels = new NodeChannels();
+  private final NodeChannels channels;
   private final List<Thread> threads = new ArrayList<>();
   private final List<Producer> producers = new ArrayList<>();
   private volatile boolean running;
@@ -53,6 +53,7 @@ public final class Workload implements AutoCloseable {
   private ClusterView cluster;
 
   public Workload(WorkloadConfig config, HistoryWriter history) {
+    this.channels = new NodeChannels(config.tls());
     this.config = config;
     this.history = history;
   }
@@ -68,7 +69,9 @@ public final class Workload implements AutoCloseable {
    *     or the cluster cannot be reached or refuses to create it (the message says which)
    */
   public void setUp() throws Exception {
-    client = SluiceClient.builder().bootstrap(config.bootstrap()).requestTimeout(config.requestTimeout()).build();
+    SluiceClient.Builder builder = SluiceClient.builder().bootstrap(config.bootstrap())
+        .requestTimeout(config.requestTimeout());
+    client = (config.tls() == null ? builder : config.tls().apply(builder)).build();
     cluster = new ClusterView(client.admin(), config.nodeAddresses(), config.requestTimeout());
     try {
       client.admin().createTopic(config.topic(), config.partitions())

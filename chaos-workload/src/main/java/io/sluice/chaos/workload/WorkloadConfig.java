@@ -1,5 +1,7 @@
 package io.sluice.chaos.workload;
 
+import io.sluice.client.SluiceClient;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Objects;
@@ -44,6 +46,7 @@ public final class WorkloadConfig {
   private final Duration settleTimeout;
   private final Duration pollTimeout;
   private final Map<String, String> nodeAddresses;
+  private final Tls tls;
 
   private WorkloadConfig(Builder b) {
     this.bootstrap = b.bootstrap;
@@ -65,6 +68,7 @@ public final class WorkloadConfig {
     this.settleTimeout = b.settleTimeout;
     this.pollTimeout = b.pollTimeout;
     this.nodeAddresses = Map.copyOf(b.nodeAddresses);
+    this.tls = b.tls;
   }
 
   /** @param bootstrap host:port[,host:port…] of some nodes' client APIs */
@@ -155,6 +159,29 @@ public final class WorkloadConfig {
     return nodeAddresses;
   }
 
+  /** TLS settings of the workload's clients; null for plaintext. */
+  public Tls tls() {
+    return tls;
+  }
+
+  /**
+   * TLS settings: the CA trusted for the nodes, and an optional client certificate and key.
+   *
+   * @param caPem   PEM CA certificate(s)
+   * @param certPem PEM client certificate, or null
+   * @param keyPem  its PKCS#8 PEM key, or null
+   */
+  public record Tls(Path caPem, Path certPem, Path keyPem) {
+    /** Applies these settings to an SDK client builder. */
+    public SluiceClient.Builder apply(SluiceClient.Builder b) {
+      b.tlsTrustCertificates(caPem);
+      if (certPem != null) {
+        b.tlsClientCertificate(certPem, keyPem);
+      }
+      return b;
+    }
+  }
+
   @Override
   public String toString() {
     return "WorkloadConfig{bootstrap=" + bootstrap + ", topic=" + topic + ", partitions=" + partitions
@@ -185,6 +212,7 @@ public final class WorkloadConfig {
     private Duration settleTimeout = DEFAULT_SETTLE_TIMEOUT;
     private Duration pollTimeout = DEFAULT_POLL_TIMEOUT;
     private Map<String, String> nodeAddresses = Map.of();
+    private Tls tls;
 
     private Builder(String bootstrap) {
       this.bootstrap = Objects.requireNonNull(bootstrap, "bootstrap");
@@ -302,6 +330,18 @@ public final class WorkloadConfig {
      * Node id → host:port where the workload reaches that node's client API, for final reads and
      * atomic writes (e.g. mapped container ports). Default: the addresses the cluster advertises.
      */
+    /**
+     * Connects to the nodes over TLS: {@code caPem} is trusted for their certificates; {@code certPem}
+     * and {@code keyPem} (both or neither) are the client's certificate for mutual TLS. Default: plaintext.
+     */
+    public Builder tls(Path caPem, Path certPem, Path keyPem) {
+      if ((certPem == null) != (keyPem == null)) {
+        throw new IllegalArgumentException("a TLS client certificate needs its key, and the key its certificate");
+      }
+      this.tls = new Tls(Objects.requireNonNull(caPem, "caPem"), certPem, keyPem);
+      return this;
+    }
+
     public Builder nodeAddresses(Map<String, String> nodeAddresses) {
       this.nodeAddresses = Map.copyOf(nodeAddresses);
       return this;

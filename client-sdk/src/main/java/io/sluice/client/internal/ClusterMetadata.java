@@ -176,6 +176,11 @@ public final class ClusterMetadata {
                 out.complete(leaderless.get());
               } else {
                 Throwable last = lastError.get();
+                if (last instanceof SluiceException se && !se.retriable() && se.code() == io.grpc.Status.Code.UNAVAILABLE
+                    && se.reason() == null) {
+                  out.completeExceptionally(se); // e.g. a TLS handshake failure: retrying cannot help
+                  return;
+                }
                 out.completeExceptionally(new UnavailableException("no node answered DescribeCluster (tried "
                     + targets + "); last error: " + (last == null ? "none" : last.getMessage()),
                     last instanceof SluiceException se ? se.reason() : null, WriteOutcome.NOT_A_WRITE, last));

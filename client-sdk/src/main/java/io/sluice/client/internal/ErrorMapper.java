@@ -40,9 +40,21 @@ public final class ErrorMapper {
    * @param address     the node called, for the message
    */
   public static SluiceException map(Throwable t, boolean isWrite, boolean requestSent, String address) {
+    return map(t, isWrite, requestSent, address, null);
+  }
+
+  /**
+   * Like {@link #map(Throwable, boolean, boolean, String)}, knowing whether the channel used TLS
+   * (null: unknown), to explain transport failures that come from a TLS mismatch.
+   */
+  public static SluiceException map(Throwable t, boolean isWrite, boolean requestSent, String address, Boolean tls) {
     Throwable cause = unwrap(t);
     if (cause instanceof SluiceException e) {
       return e;
+    }
+    SluiceException tlsFailure = tlsFailure(cause, isWrite, requestSent, address, tls);
+    if (tlsFailure != null) {
+      return tlsFailure;
     }
     Status status = Status.fromThrowable(cause);
     Status.Code code = status.getCode();
@@ -58,6 +70,67 @@ public final class ErrorMapper {
     }
     SluiceException byReason = reason == null ? null : byReason(reason, code, message, outcome, meta, cause);
     return byReason != null ? byReason : byCode(code, reason, message, outcome, cause);
+  }
+
+  /**
+   * A failed TLS handshake, or a plaintext client answered by a TLS server: not retriable (the
+   * certificates or the settings must change first), and never written (no request got through).
+   * Null when {@code cause} is something else.
+   */
+  private static SluiceException tlsFailure(Throwable cause, boolean isWrite, boolean requestSent, String address,
+      Boolean tls) {
+    Status status = Status.fromThrowable(cause);
+    if (status.getCode() != Status.Code.UNAVAILABLE) {
+      return null;
+    }
+    WriteOutcome outcome = isWrite ? WriteOutcome.NOT_WRITTEN : WriteOutcome.NOT_A_WRITE;
+    for (Throwable c = cause; c != null; c = c.getCause() == c ? null : c.getCause()) {
+      if (c instanceof javax.net.ssl.SSLException) {
+        // The first SSLException is often generic ("General OpenSslEngine problem"): the causes
+        // below it say what happened (PKIX path, validity, alert).
+        StringBuilder all = new StringBuilder();
+        String deepest = null;
+        for (Throwable d = c; d != null; d = d.getCause() == d ? null : d.getCause()) {
+          if (d.getMessage() != null) {
+            all.append(d.getMessage()).append(' ');
+            deepest = d.getMessage();
+          }
+        }
+        String detail = deepest == null ? c.getClass().getSimpleName() : deepest;
+        String text = all.toString();
+        String hint;
+        if (c.getClass().getSimpleName().equals("NotSslRecordException") || text.contains("not an SSL/TLS record")) {
+          hint = "the server does not speak TLS (it answered in plaintext); connect without TLS or check the address";
+        } else if (text.contains("expired") || text.contains("NotAfter") || text.contains("validity check failed")) {
+          hint = "the server's certificate has expired or is not valid yet";
+        } else if (text.contains("PKIX") || text.contains("unable to find valid certification path")
+            || text.contains("signature check failed")) {
+          hint = "the server's certificate is not signed by a CA this client trusts (check the client's TLS CA file)";
+        } else if (text.contains("No subject alternative") || text.contains("No name matching")) {
+          hint = "the server's certificate does not name " + address + " among its subjectAltNames";
+        } else if (text.contains("CERTIFICATE_REQUIRED") || text.contains("certificate_required")
+            || text.contains("BAD_CERTIFICATE") || text.contains("bad_certificate")
+            || text.contains("CERTIFICATE_UNKNOWN") || text.contains("certificate_unknown")
+            || text.contains("UNKNOWN_CA") || text.contains("unknown_ca")
+            || text.contains("CERTIFICATE_EXPIRED") || text.contains("certificate_expired")) {
+          hint = "the server refused this client's certificate, or requires one (mutual TLS: give a valid client"
+              + " certificate and key signed by a CA the server trusts)";
+        } else {
+          hint = "check the certificates and TLS settings of both sides";
+        }
+        return new SluiceException("TLS handshake with " + address + " failed: " + hint + " (" + detail + ")",
+            Status.Code.UNAVAILABLE, null, outcome, false, cause);
+      }
+    }
+    if (Boolean.FALSE.equals(tls) && !requestSent && status.getDescription() != null
+        && (status.getDescription().contains("Network closed for unknown reason")
+            || status.getDescription().contains("Connection closed"))) {
+      return new SluiceException("the connection to " + address + " closed during setup: the server speaks TLS?"
+          + " This client uses plaintext; give it the cluster's CA (--tls-ca, SluiceClient.Builder"
+          + ".tlsTrustCertificates) (" + status.getDescription() + ")", Status.Code.UNAVAILABLE, null, outcome, true,
+          cause);
+    }
+    return null;
   }
 
   /** Strips CompletionException / ExecutionException wrappers. */

@@ -41,11 +41,26 @@ public final class RpcClient implements AutoCloseable {
 
   private final Function<String, ManagedChannel> channelFactory;
   private final ConcurrentHashMap<String, ManagedChannel> channels = new ConcurrentHashMap<>();
+  private final boolean tls;
   private volatile boolean closed;
 
   /** @param channelFactory makes the channel for a host:port address; see {@link #nettyChannel} */
   public RpcClient(Function<String, ManagedChannel> channelFactory) {
+    this(channelFactory, false);
+  }
+
+  /**
+   * @param channelFactory makes the channel for a host:port address; see {@link #nettyChannel}
+   * @param tls whether those channels use TLS (for the hints of transport errors)
+   */
+  public RpcClient(Function<String, ManagedChannel> channelFactory, boolean tls) {
     this.channelFactory = channelFactory;
+    this.tls = tls;
+  }
+
+  /** Whether the channels use TLS. */
+  public boolean tls() {
+    return tls;
   }
 
   /** A plaintext Netty channel to {@code address} (host:port) with the default inbound limits. */
@@ -58,9 +73,22 @@ public final class RpcClient implements AutoCloseable {
    * {@code inboundMessageBytesMax} bytes (a larger one fails that call with RESOURCE_EXHAUSTED).
    */
   public static ManagedChannel nettyChannel(String address, int inboundMessageBytesMax) {
+    return nettyChannel(address, inboundMessageBytesMax, null);
+  }
+
+  /**
+   * Like {@link #nettyChannel(String, int)}, over TLS when {@code tls} is not null (the server's
+   * certificate must name the host of {@code address} among its subjectAltNames).
+   */
+  public static ManagedChannel nettyChannel(String address, int inboundMessageBytesMax, ClientTls tls) {
     Addresses.HostPort hp = Addresses.split(address);
-    return NettyChannelBuilder.forAddress(hp.host(), hp.port())
-        .usePlaintext()
+    NettyChannelBuilder b = NettyChannelBuilder.forAddress(hp.host(), hp.port());
+    if (tls == null) {
+      b.usePlaintext();
+    } else {
+      b.sslContext(tls.sslContext()).useTransportSecurity();
+    }
+    return b
         .maxInboundMessageSize(inboundMessageBytesMax)
         .maxInboundMetadataSize(INBOUND_METADATA_BYTES_MAX)
         .build();
@@ -101,7 +129,7 @@ public final class RpcClient implements AutoCloseable {
 
         @Override
         public void onError(Throwable t) {
-          result.completeExceptionally(ErrorMapper.map(t, isWrite, sent.get(), address));
+          result.completeExceptionally(ErrorMapper.map(t, isWrite, sent.get(), address, tls));
         }
 
         @Override
@@ -110,7 +138,7 @@ public final class RpcClient implements AutoCloseable {
         }
       });
     } catch (RuntimeException e) {
-      result.completeExceptionally(ErrorMapper.map(e, isWrite, sent.get(), address));
+      result.completeExceptionally(ErrorMapper.map(e, isWrite, sent.get(), address, tls));
     }
     return result;
   }

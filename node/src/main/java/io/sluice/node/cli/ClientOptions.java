@@ -5,7 +5,11 @@ import io.sluice.client.SluiceClient;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Function;
+import java.nio.file.Path;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
 
 /** Options of every command that talks to a running cluster. Mixed into each such command. */
 final class ClientOptions {
@@ -23,6 +27,28 @@ final class ClientOptions {
               + DEFAULT_BOOTSTRAP
               + ").")
   BootstrapAddresses bootstrap;
+
+  @Option(
+      names = "--tls-ca",
+      paramLabel = "PEM",
+      description = "Connect over TLS, trusting this CA certificate file for the nodes' certificates"
+          + " (e.g. ca.crt of `sluice certs dev`).")
+  Path tlsCa;
+
+  @Option(
+      names = "--tls-cert",
+      paramLabel = "PEM",
+      description = "Client certificate for mutual TLS (with --tls-key); its subject names the client.")
+  Path tlsCert;
+
+  @Option(
+      names = "--tls-key",
+      paramLabel = "PEM",
+      description = "Private key (unencrypted PKCS#8 PEM) of --tls-cert.")
+  Path tlsKey;
+
+  @Spec(Spec.Target.MIXEE)
+  CommandSpec mixee;
 
   @Option(
       names = {"-v", "--verbose"},
@@ -49,9 +75,34 @@ final class ClientOptions {
 
   /** A client whose single RPC attempts are bounded by {@code requestTimeout}. */
   SluiceClient connect(Duration requestTimeout) {
-    return SluiceClient.builder()
+    return tls(SluiceClient.builder()
         .bootstrap(bootstrap.addresses())
-        .requestTimeout(requestTimeout)
+        .requestTimeout(requestTimeout))
         .build();
+  }
+
+  /** Applies --tls-ca, --tls-cert and --tls-key to {@code builder}; a usage error when only one of cert/key is given. */
+  SluiceClient.Builder tls(SluiceClient.Builder builder) {
+    checkTls();
+    if (tlsCa != null) {
+      builder.tlsTrustCertificates(tlsCa);
+    }
+    if (tlsCert != null) {
+      builder.tlsClientCertificate(tlsCert, tlsKey);
+    }
+    return builder;
+  }
+
+  /** Whether any TLS option was given. */
+  boolean tlsEnabled() {
+    return tlsCa != null || tlsCert != null || tlsKey != null;
+  }
+
+  void checkTls() {
+    if ((tlsCert == null) != (tlsKey == null)) {
+      throw new ParameterException(mixee.commandLine(), tlsCert == null
+          ? "--tls-key needs --tls-cert (the certificate of that key)"
+          : "--tls-cert needs --tls-key (the private key of that certificate)");
+    }
   }
 }

@@ -88,6 +88,13 @@ final class LocalClusterCommand implements Callable<Integer> {
   long startupTimeoutMs;
 
   @Option(
+      names = "--tls",
+      paramLabel = "DIR",
+      description = "Run with TLS (clients and Raft) using the certificates in DIR; when DIR has no ca.crt,"
+          + " make them first as `sluice certs dev --out DIR` does.")
+  Path tlsDir;
+
+  @Option(
       names = {"-v", "--verbose"},
       description = "Log more, and print stack traces with errors.")
   boolean verbose;
@@ -133,12 +140,32 @@ final class LocalClusterCommand implements Callable<Integer> {
       throw new ParameterException(spec.commandLine(), "--nodes must be 1, 3 or 5, got " + nodes);
     }
     Validate.positive(spec, "--startup-timeout-ms", startupTimeoutMs);
+    LocalClusterPlan plan;
     try {
-      return LocalClusterPlan.of(
+      plan = LocalClusterPlan.of(
           nodes, dataDir != null ? dataDir : defaultDataDir(), basePort, raftBasePort, httpBasePort);
     } catch (IllegalArgumentException e) {
       throw new ParameterException(spec.commandLine(), e.getMessage());
     }
+    return tlsDir == null ? plan : prepareTls(plan);
+  }
+
+  /** Makes the certificates when missing (or a node's is), and returns the plan with TLS. */
+  private LocalClusterPlan prepareTls(LocalClusterPlan plan) {
+    List<String> ids = plan.nodes().stream().map(LocalClusterPlan.Node::id).toList();
+    boolean complete = java.nio.file.Files.exists(tlsDir.resolve("ca.crt"))
+        && java.nio.file.Files.exists(tlsDir.resolve("client.crt"))
+        && ids.stream().allMatch(id -> java.nio.file.Files.exists(tlsDir.resolve(id + ".key")));
+    if (!complete) {
+      try {
+        io.sluice.node.security.DevCertificates.writeDev(tlsDir, ids, List.of(),
+            io.sluice.node.security.DevCertificates.DEFAULT_DAYS, io.sluice.node.security.DevCertificates.DEFAULT_CLIENT);
+      } catch (IOException | IllegalArgumentException e) {
+        throw new CliException("cannot write development certificates to " + tlsDir + ": " + e.getMessage(), e);
+      }
+      spec.commandLine().getOut().printf("wrote development certificates to %s (sluice certs dev)%n", tlsDir);
+    }
+    return plan.withTls(tlsDir);
   }
 
   static Path defaultDataDir() {
@@ -255,11 +282,13 @@ final class LocalClusterCommand implements Callable<Integer> {
   private String awaitLeader(LocalClusterPlan plan, NodeSupervisor supervisor)
       throws InterruptedException {
     long deadlineNanos = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(startupTimeoutMs);
-    try (SluiceClient sluice =
-        SluiceClient.builder()
-            .bootstrap(plan.clientAddresses())
-            .requestTimeout(LEADER_POLL_REQUEST_TIMEOUT)
-            .build()) {
+    SluiceClient.Builder builder = SluiceClient.builder()
+        .bootstrap(plan.clientAddresses())
+        .requestTimeout(LEADER_POLL_REQUEST_TIMEOUT);
+    if (plan.tlsDir() != null) {
+      builder.tlsTrustCertificates(plan.tlsDir().resolve("ca.crt"));
+    }
+    try (SluiceClient sluice = builder.build()) {
       while (System.nanoTime() < deadlineNanos
           && supervisor.anyAlive()
           && !supervisor.isStopping()) {
@@ -284,6 +313,12 @@ final class LocalClusterCommand implements Callable<Integer> {
   private void printReady(PrintWriter out, String leader, String script) {
     String bootstrap =
         basePort == 7070 ? "" : " --bootstrap " + LocalClusterPlan.HOST + ":" + basePort;
+    if (tlsDir != null) {
+      Path dir = tlsDir.toAbsolutePath().normalize();
+      bootstrap += " --tls-ca " + dir.resolve("ca.crt");
+      out.printf("TLS on (clients and Raft); client certificate for mutual TLS: --tls-cert %s --tls-key %s%n",
+          dir.resolve("client.crt"), dir.resolve("client.key"));
+    }
     out.printf("cluster ready: leader %s%n", leader);
     out.println("try, in another terminal:");
     out.printf("  %s topic create demo --partitions 3%s%n", script, bootstrap);

@@ -41,9 +41,21 @@ final class LocalClusterPlan {
   private static final Pattern SHELL_SAFE = Pattern.compile("[A-Za-z0-9_@%+=:,./-]+");
 
   private final List<Node> nodes;
+  private final Path tlsDir; // null: plaintext
 
-  private LocalClusterPlan(List<Node> nodes) {
+  private LocalClusterPlan(List<Node> nodes, Path tlsDir) {
     this.nodes = List.copyOf(nodes);
+    this.tlsDir = tlsDir;
+  }
+
+  /** This plan with TLS: node nI uses {@code dir/nI.crt}, {@code dir/nI.key} and {@code dir/ca.crt} (`certs dev`). */
+  LocalClusterPlan withTls(Path dir) {
+    return new LocalClusterPlan(nodes, dir.toAbsolutePath().normalize());
+  }
+
+  /** The certificates directory, or null without TLS. */
+  Path tlsDir() {
+    return tlsDir;
   }
 
   /** A plan with the default HTTP ports ({@value #HTTP_BASE_PORT_DEFAULT} and up). */
@@ -68,7 +80,7 @@ final class LocalClusterPlan {
       String id = "n" + (i + 1);
       nodes.add(new Node(id, basePort + i, raftBasePort + i, httpBasePort + i, root.resolve(id)));
     }
-    return new LocalClusterPlan(nodes);
+    return new LocalClusterPlan(nodes, null);
   }
 
   private static void checkApart(String a, int aBase, String b, int bBase, int count) {
@@ -106,7 +118,7 @@ final class LocalClusterPlan {
 
   /** The {@code sluice} arguments that run {@code node}. */
   List<String> serverArgs(Node node) {
-    return List.of(
+    List<String> args = new ArrayList<>(List.of(
         "server",
         "--id",
         node.id(),
@@ -119,7 +131,13 @@ final class LocalClusterPlan {
         "--http-listen",
         node.httpAddress(),
         "--peers",
-        peers());
+        peers()));
+    if (tlsDir != null) {
+      args.addAll(List.of("--tls-cert", tlsDir.resolve(node.id() + ".crt").toString(),
+          "--tls-key", tlsDir.resolve(node.id() + ".key").toString(),
+          "--tls-client-ca", tlsDir.resolve("ca.crt").toString()));
+    }
+    return args;
   }
 
   /** The child JVM's full command line. */

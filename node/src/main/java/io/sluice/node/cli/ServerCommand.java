@@ -53,6 +53,21 @@ public final class ServerCommand implements Callable<Integer> {
       + " `sluice cluster add-node ID=HOST:RAFTPORT` (join=true). Only matters for a new data directory.")
   boolean join;
 
+  @Option(names = "--tls-cert", paramLabel = "PEM", description = "This node's certificate; with --tls-key turns"
+      + " TLS on for clients and Raft (tls.cert.file).")
+  String tlsCert;
+
+  @Option(names = "--tls-key", paramLabel = "PEM", description = "Private key of --tls-cert (tls.key.file).")
+  String tlsKey;
+
+  @Option(names = "--tls-client-ca", paramLabel = "PEM", description = "CA trusted for client certificates and,"
+      + " unless tls.peer.ca.file is set, for the other nodes' (tls.client.ca.file).")
+  String tlsClientCa;
+
+  @Option(names = "--tls-client-auth", paramLabel = "none|optional|required",
+      description = "Whether clients must present a certificate (tls.client.auth; default none).")
+  String tlsClientAuth;
+
   @Option(names = {"-s", "--set"}, paramLabel = "KEY=VALUE", description = "Any other configuration key.")
   Map<String, String> settings = new LinkedHashMap<>();
 
@@ -67,6 +82,10 @@ public final class ServerCommand implements Callable<Integer> {
     put(overrides, NodeConfig.PEERS, peers);
     put(overrides, NodeConfig.CLUSTER_ID, clusterId);
     put(overrides, NodeConfig.HTTP_LISTEN, httpListen);
+    put(overrides, NodeConfig.TLS_CERT_FILE, tlsCert);
+    put(overrides, NodeConfig.TLS_KEY_FILE, tlsKey);
+    put(overrides, NodeConfig.TLS_CLIENT_CA_FILE, tlsClientCa);
+    put(overrides, NodeConfig.TLS_CLIENT_AUTH, tlsClientAuth);
     if (join) {
       overrides.put(NodeConfig.JOIN.name(), "true");
     }

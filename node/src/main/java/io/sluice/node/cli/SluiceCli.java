@@ -31,6 +31,7 @@ import picocli.CommandLine.Spec;
       VerifyCommand.class,
       GroupCommand.class,
       BenchCommand.class,
+      CertsCommand.class,
       CommandLine.HelpCommand.class
     },
     footer = {

@@ -133,6 +133,13 @@ final class VerifyCommand implements Callable<Integer> {
           .seed(runSeed)
           .settleTimeout(settleTimeout)
           .nodeAddresses(nodeAddresses);
+      client.checkTls();
+      if (client.tlsEnabled()) {
+        if (client.tlsCa == null) {
+          throw new ParameterException(spec.commandLine(), "verify over TLS needs --tls-ca (the CA of the nodes)");
+        }
+        builder.tls(client.tlsCa, client.tlsCert, client.tlsKey);
+      }
       if (topic != null) {
         String problem = io.sluice.protocol.TopicNames.problem(topic);
         if (problem != null) {
@@ -160,6 +167,12 @@ final class VerifyCommand implements Callable<Integer> {
         .append(" --seed ").append(Long.toString(runSeed))
         .append(" --out ").append(dir);
     nodeAddresses.forEach((id, address) -> line.append(" --node-address ").append(id).append('=').append(address));
+    if (client.tlsCa != null) {
+      line.append(" --tls-ca ").append(client.tlsCa);
+    }
+    if (client.tlsCert != null) {
+      line.append(" --tls-cert ").append(client.tlsCert).append(" --tls-key ").append(client.tlsKey);
+    }
     return line.toString();
   }
 }
