@@ -112,7 +112,7 @@ public final class NodeConfig {
           + " A stopping node also keeps refusing writes, at most this long, until none came for 250 ms.");
 
   // Damaged storage (StorageRecovery)
-  public static final Key STORAGE_DAMAGE_RECOVERY = key("storage.damage.recovery", "auto", "auto|manual",
+  public static final Key STORAGE_DAMAGE_RECOVERY = key("storage.damage.recovery", "auto", "auto or manual",
       "What a node does when it finds its storage damaged at start (a Raft log entry failing its CRC, a snapshot"
           + " or the state database failing a checksum); it never serves or applies the damaged data either way."
           + " `auto`: it has the leader remove its old identity (refused while the voters left would have no"

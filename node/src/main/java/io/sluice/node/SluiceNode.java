@@ -59,7 +59,10 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Data directory layout: {@code raft/} (Ratis: log, metadata, snapshots under {@code sm/}),
  * {@code state/} (the live RocksDB), {@code cluster.properties} (the cluster and node id this
- * directory belongs to, checked on every start, and the peers it was first started with).
+ * directory belongs to, checked on every start, and the peers it was first started with),
+ * {@code cluster.contacts} (the cluster's client addresses, kept for recovery), and, after damaged
+ * storage was found, {@code damaged-<time>/} (the old storage, never read) and, while a recovery is
+ * under way, {@code recovery.pending}: see {@link StorageRecovery}.
  *
  * <p>Membership: {@code peers} (or, with {@code join}, an empty group) only seeds a new data
  * directory. From then on the Raft configuration that Ratis stores (its log and
