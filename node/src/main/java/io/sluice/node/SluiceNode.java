@@ -249,13 +249,14 @@ public final class SluiceNode implements AutoCloseable {
 
   /**
    * When {@code failure} (Raft server start) is damaged storage, what is damaged: a Raft log entry
-   * failing its CRC (Ratis checks one per entry), or the latest snapshot or the state database
+   * failing its CRC (Ratis checks one per entry) or a segment whose header is not Ratis's, or the latest snapshot or the state database
    * failing a checksum or a consistency check ({@link StorageCorruptException}). Null otherwise
    * (a held lock, a full disk, a bad address: the storage is not at fault and is left alone).
    */
   static String damageOf(Throwable failure) {
     for (Throwable t = failure; t != null; t = t.getCause()) {
-      if (t instanceof org.apache.ratis.protocol.exceptions.ChecksumException
+      if (t instanceof org.apache.ratis.protocol.exceptions.ChecksumException // an entry's CRC
+          || t instanceof org.apache.ratis.io.CorruptedFileException // a segment's header
           || t instanceof StorageCorruptException) {
         return t.getMessage();
       }

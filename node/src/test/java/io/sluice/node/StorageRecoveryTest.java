@@ -184,14 +184,20 @@ class StorageRecoveryTest {
       awaitContactsSaved(c, "n1");
       c.stop("n1");
       Path segment = closedSegment(c.root.resolve("n1"));
-      flipMiddleByte(segment);
-      IOException refused = assertThrows(IOException.class, () -> c.startNode("n1"));
-      System.out.println("single node: " + refused.getMessage());
-      assertTrue(refused.getMessage().contains("refuses to start") && refused.getMessage().contains("damaged")
-          && refused.getMessage().contains("cannot recover from peers"), refused.getMessage());
-      assertTrue(Files.exists(segment), "the damaged storage stays where it was");
-      assertFalse(Files.exists(c.root.resolve("n1").resolve(StorageRecovery.MARKER)));
-      assertTrue(damagedDirs(c.root.resolve("n1")).isEmpty());
+      byte[] original = Files.readAllBytes(segment);
+      // In an entry (its CRC fails), then in the segment's header (Ratis: CorruptedFileException).
+      for (int at : new int[] {original.length / 2, 0}) {
+        byte[] bytes = original.clone();
+        bytes[at] ^= 0x5a;
+        Files.write(segment, bytes);
+        IOException refused = assertThrows(IOException.class, () -> c.startNode("n1"));
+        System.out.println("single node, byte " + at + " flipped: " + refused.getMessage());
+        assertTrue(refused.getMessage().contains("refuses to start") && refused.getMessage().contains("damaged")
+            && refused.getMessage().contains("cannot recover from peers"), refused.getMessage());
+        assertTrue(Files.exists(segment), "the damaged storage stays where it was");
+        assertFalse(Files.exists(c.root.resolve("n1").resolve(StorageRecovery.MARKER)));
+        assertTrue(damagedDirs(c.root.resolve("n1")).isEmpty());
+      }
     }
   }
 
