@@ -177,6 +177,39 @@ class StorageRecoveryTest {
     }
   }
 
+  /**
+   * A recovery interrupted after the damaged storage was moved aside (phase REBUILD: raft/ and
+   * state/ hold at most a partial copy from the peers): the next start never runs from that
+   * copy; it discards it, has the old identity removed, and rejoins.
+   */
+  @Test
+  void anInterruptedRebuildIsDiscardedAndDoneAgainOnRestart() throws Exception {
+    try (TestCluster c = TestCluster.start(tmp, 3, SMALL_LOG); SluiceClient client = client(c)) {
+      client.admin().createTopic("p", 2).get(30, TimeUnit.SECONDS);
+      SteadyProducer producer = new SteadyProducer(client, "p");
+      try {
+        producer.awaitMoreAcked(300, WAIT, "before the stop");
+        String victim = follower(c);
+        awaitContactsSaved(c, victim);
+        c.stop(victim);
+        new StorageRecovery(NodeConfig.of(c.configs.get(victim))).mark(StorageRecovery.Phase.REBUILD,
+            "test: a rebuild interrupted", "");
+        List<ILoggingEvent> log = captureLog();
+        SluiceNode back = c.startNode(victim);
+        assertTrue(log.stream().anyMatch(e -> e.getFormattedMessage().contains("recovered from damaged storage")),
+            "the pending recovery ran");
+        assertFalse(Files.exists(c.root.resolve(victim).resolve(StorageRecovery.MARKER)));
+        assertTrue(damagedDirs(c.root.resolve(victim)).isEmpty(), "a partial copy is discarded, not kept");
+        assertEquals(List.of("n1", "n2", "n3"), voters(back));
+        producer.awaitMoreAcked(200, WAIT, "after " + victim + " rejoined");
+      } finally {
+        producer.close();
+      }
+      assertEquals(producer.sent.get(), producer.ackedCount(), "every send was acknowledged: " + producer.summary());
+      Replicas.check(c, "p", producer.acked.values(), producer.rejected);
+    }
+  }
+
   @Test
   void aSingleNodeClusterRefusesAndLeavesItsStorageAlone() throws Exception {
     try (TestCluster c = TestCluster.start(tmp, 1, SMALL_LOG)) {
