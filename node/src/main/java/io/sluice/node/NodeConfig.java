@@ -112,6 +112,18 @@ public final class NodeConfig {
           + " commit; new writes are refused meanwhile (not written, so clients retry them on the next leader)."
           + " A stopping node also keeps refusing writes, at most this long, until none came for 250 ms.");
 
+  // Damaged storage (StorageRecovery)
+  public static final Key STORAGE_DAMAGE_RECOVERY = key("storage.damage.recovery", "auto", "auto or manual",
+      "What a node does when it finds its storage damaged at start (a Raft log entry failing its CRC, a snapshot"
+          + " or the state database failing a checksum); it never serves or applies the damaged data either way."
+          + " `auto`: it has the leader remove its old identity (refused while the voters left would have no"
+          + " reachable majority), moves `raft/` and `state/` into `data.dir/damaged-<time>/`, rejoins empty and"
+          + " serves again once caught up from its peers. `manual`: it refuses to start and logs the manual"
+          + " procedure. A single-node cluster always refuses.");
+  public static final Key STORAGE_DAMAGE_RECOVERY_TIMEOUT_MS = key("storage.damage.recovery.timeout.ms", "600000",
+      "ms", "How long an automatic recovery may take (removal, catch-up from the peers, rejoin) before the node"
+          + " gives up and refuses to start; restarting it goes on where it stopped.");
+
   // Consumer groups (GroupService, GroupCoordinator)
   public static final Key GROUPS_MAX = key("groups.max", "10000", "groups",
       "Most consumer groups the cluster keeps; a join that would create one more fails with TOO_MANY_GROUPS.");
@@ -233,6 +245,10 @@ public final class NodeConfig {
         values.put(e.getKey(), e.getValue());
       }
     }
+    String recovery = values.get(STORAGE_DAMAGE_RECOVERY.name());
+    if (recovery != null && !recovery.equals("auto") && !recovery.equals("manual")) {
+      problems.add(STORAGE_DAMAGE_RECOVERY.name() + " must be auto or manual, got '" + recovery + "'");
+    }
     String join = values.get(JOIN.name());
     if (join != null && !join.equals("true") && !join.equals("false")) {
       problems.add("join must be true or false, got '" + join + "'");
@@ -264,7 +280,7 @@ public final class NodeConfig {
         RETENTION_CHECK_INTERVAL_MS, PRODUCER_IDLE_EXPIRY_MS, MEMBERSHIP_CATCHUP_TIMEOUT_MS,
         LEADER_TRANSFER_TIMEOUT_MS, DRAIN_TIMEOUT_MS, GROUPS_MAX, GROUP_MEMBERS_MAX, GROUP_SESSION_TIMEOUT_MS_MIN,
         GROUP_SESSION_TIMEOUT_MS_MAX, GROUP_REBALANCE_TIMEOUT_MS_MAX, GROUP_LIVENESS_CHECK_INTERVAL_MS,
-        GROUP_COMMIT_BATCH_COMMITS_MAX, GROUP_COMMIT_QUEUE_COMMITS_MAX)) {
+        GROUP_COMMIT_BATCH_COMMITS_MAX, GROUP_COMMIT_QUEUE_COMMITS_MAX, STORAGE_DAMAGE_RECOVERY_TIMEOUT_MS)) {
       if (getLong(k) <= 0) {
         throw new IllegalArgumentException(k.name() + " must be positive, got " + get(k));
       }

@@ -11,6 +11,7 @@ import io.sluice.node.security.ServerTls;
 import io.sluice.protocol.SluiceErrors;
 import io.sluice.statemachine.LogCore;
 import io.sluice.statemachine.SluiceStateMachine;
+import io.sluice.statemachine.StorageCorruptException;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
@@ -60,7 +61,10 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Data directory layout: {@code raft/} (Ratis: log, metadata, snapshots under {@code sm/}),
  * {@code state/} (the live RocksDB), {@code cluster.properties} (the cluster and node id this
- * directory belongs to, checked on every start, and the peers it was first started with).
+ * directory belongs to, checked on every start, and the peers it was first started with),
+ * {@code cluster.contacts} (the cluster's client addresses, kept for recovery), and, after damaged
+ * storage was found, {@code damaged-<time>/} (the old storage, never read) and, while a recovery is
+ * under way, {@code recovery.pending}: see {@link StorageRecovery}.
  *
  * <p>Membership: {@code peers} (or, with {@code join}, an empty group) only seeds a new data
  * directory. From then on the Raft configuration that Ratis stores (its log and
@@ -79,7 +83,7 @@ public final class SluiceNode implements AutoCloseable {
   private final NodeConfig config;
   private final RaftGroup group;
   private final RaftPeerId selfId;
-  private final SluiceStateMachine stateMachine;
+  private volatile SluiceStateMachine stateMachine; // replaced once if the storage is found damaged at start
   private final DiskGuard diskGuard;
   private final ApplySignal applySignal = new ApplySignal();
   private final ScheduledExecutorService scheduler;
@@ -98,6 +102,7 @@ public final class SluiceNode implements AutoCloseable {
   private RaftProperties raftProperties;
   private volatile RaftClient raftClient; // for registering; rebuilt when the voters change
   private List<RaftPeer> raftClientVoters = List.of(); // what raftClient was built for; scheduler thread only
+  private Map<String, String> savedContacts = Map.of(); // last written to cluster.contacts; scheduler thread only
   private AdminService adminService;
   private final GroupCoordinator groupCoordinator = new GroupCoordinator(this, System::nanoTime);
   private volatile FetchService fetchService;
@@ -146,6 +151,8 @@ public final class SluiceNode implements AutoCloseable {
     Path dataDir = config.dataDir();
     Files.createDirectories(dataDir);
     Path raftDir = dataDir.resolve("raft");
+    StorageRecovery recovery = new StorageRecovery(config);
+    Optional<StorageRecovery.Phase> pending = recovery.pending();
     boolean fresh = !Files.exists(raftDir.resolve(group.getGroupId().getUuid().toString()));
     checkDataDir(dataDir, fresh);
     RaftProperties props = raftProperties(raftDir);
@@ -157,28 +164,12 @@ public final class SluiceNode implements AutoCloseable {
       GrpcConfigKeys.TLS.setConf(raftParameters, tls.raftTlsConfig());
     }
     stateMachine.addAppliedListener(applySignal::fire);
-    raftServer = RaftServer.newBuilder()
-        .setServerId(selfId)
-        .setGroup(group)
-        .setProperties(props)
-        .setParameters(raftParameters)
-        .setStateMachine(stateMachine)
-        .setOption(fresh ? RaftStorage.StartupOption.FORMAT : RaftStorage.StartupOption.RECOVER)
-        .build();
     try {
-      raftServer.start();
+      startRaft(recovery, pending, fresh);
     } catch (IOException | RuntimeException e) {
-      IOException refusal = damagedStorage(raftDir, e);
-      if (refusal == null) {
-        throw e;
-      }
-      LOG.error("{}", refusal.getMessage(), e);
-      try {
-        raftServer.close();
-      } catch (IOException | RuntimeException closing) {
-        e.addSuppressed(closing);
-      }
-      throw refusal;
+      monitoring.close(); // a refused start leaves nothing bound
+      scheduler.shutdownNow();
+      throw e;
     }
     LOG.info("node {}: Raft membership {}{}", config.nodeId(), membership.describe(),
         config.join() && fresh ? " (joining: waiting for `sluice cluster add-node " + config.nodeId() + "="
@@ -209,6 +200,7 @@ public final class SluiceNode implements AutoCloseable {
       tls.watch(scheduler, config.getLong(NodeConfig.TLS_RELOAD_INTERVAL_MS));
     }
     scheduler.scheduleWithFixedDelay(this::registerClientAddress, 0, 500, TimeUnit.MILLISECONDS);
+    scheduler.scheduleWithFixedDelay(this::saveContacts, 0, 1000, TimeUnit.MILLISECONDS);
     long retentionMs = config.getLong(NodeConfig.RETENTION_CHECK_INTERVAL_MS);
     scheduler.scheduleWithFixedDelay(new RetentionEnforcer(this), retentionMs, retentionMs, TimeUnit.MILLISECONDS);
     long livenessMs = config.getLong(NodeConfig.GROUP_LIVENESS_CHECK_INTERVAL_MS);
@@ -221,23 +213,71 @@ public final class SluiceNode implements AutoCloseable {
   }
 
   /**
-   * When {@code failure} (Raft server start) is damaged storage, the refusal to report: a Raft log
-   * entry failing its CRC (Ratis checks one per entry) or a snapshot failing its checks. The node
-   * then refuses to start rather than serve or apply bad data. It does not repair itself: a member
-   * that lost acknowledged entries must not vote as if it had them, so it rejoins as a new member.
+   * Starts the Raft server on the local storage, or, when that storage is found damaged or an
+   * earlier recovery is unfinished, recovers from the peers (or refuses, see {@link #recoverFromPeers}).
    */
-  private IOException damagedStorage(Path raftDir, Throwable failure) {
+  private void startRaft(StorageRecovery recovery, Optional<StorageRecovery.Phase> pending, boolean fresh)
+      throws IOException {
+    if (pending.isPresent()) {
+      // An earlier recovery did not finish: the local Raft storage must not be started from.
+      recoverFromPeers(recovery, pending.get(), recovery.pendingReason(), Map.of());
+      return;
+    }
+    try {
+      raftServer = newRaftServer(group, fresh);
+      raftServer.start();
+    } catch (IOException | RuntimeException e) {
+      String damage = damageOf(e);
+      LogCore core = stateMachine.core();
+      Map<String, String> directory = core == null ? Map.of() : Map.copyOf(core.nodes());
+      closeFailedStart(e);
+      if (damage == null) {
+        throw e;
+      }
+      recoverFromPeers(recovery, null, damage, directory);
+    }
+  }
+
+  private RaftServer newRaftServer(RaftGroup startGroup, boolean format) throws IOException {
+    return RaftServer.newBuilder()
+        .setServerId(selfId)
+        .setGroup(startGroup)
+        .setProperties(raftProperties)
+        .setParameters(raftParameters)
+        .setStateMachine(stateMachine)
+        .setOption(format ? RaftStorage.StartupOption.FORMAT : RaftStorage.StartupOption.RECOVER)
+        .build();
+  }
+
+  /** Closes what a failed start left open (the Raft server, and RocksDB, which it may not close). */
+  private void closeFailedStart(Throwable failure) {
+    try {
+      if (raftServer != null) {
+        raftServer.close();
+      }
+    } catch (IOException | RuntimeException closing) {
+      failure.addSuppressed(closing);
+    }
+    try {
+      stateMachine.close();
+    } catch (IOException | RuntimeException closing) {
+      failure.addSuppressed(closing);
+    }
+    raftServer = null;
+  }
+
+  /**
+   * When {@code failure} (Raft server start) is damaged storage, what is damaged: a Raft log entry
+   * failing its CRC (Ratis checks one per entry) or a segment whose header is not Ratis's, or the latest snapshot or the state database
+   * failing a checksum or a consistency check ({@link StorageCorruptException}). Null otherwise
+   * (a held lock, a full disk, a bad address: the storage is not at fault and is left alone).
+   */
+  static String damageOf(Throwable failure) {
     for (Throwable t = failure; t != null; t = t.getCause()) {
-      boolean crc = t instanceof org.apache.ratis.protocol.exceptions.ChecksumException;
-      boolean snapshot = t instanceof IOException && t.getMessage() != null && t.getMessage().startsWith("snapshot ")
-          && t.getMessage().contains("corrupt");
-      if (crc || snapshot) {
-        return new IOException("node " + config.nodeId() + " refuses to start: its Raft storage in " + raftDir
-            + " is damaged (" + t.getMessage() + "). Nothing from it was served or applied on this start. To recover, from a"
-            + " healthy node run `sluice cluster remove-node " + config.nodeId() + "`, move data.dir " + config.dataDir()
-            + " aside, start this node with join=true (an empty data.dir) and run `sluice cluster"
-            + " add-node " + config.nodeId() + "=" + config.raftListen() + "`: it catches up from its peers"
-            + " (snapshot install).", failure);
+      if (t instanceof org.apache.ratis.protocol.exceptions.ChecksumException // an entry's CRC
+          || t instanceof org.apache.ratis.io.CorruptedFileException // a segment's header
+          || t instanceof StorageCorruptException) {
+        return t.getMessage();
       }
     }
     return null;
@@ -252,6 +292,102 @@ public final class SluiceNode implements AutoCloseable {
   static String appenderRetryPolicy(long backoffMaxMs, long electionTimeoutMinMs) {
     long max = Math.max(1, Math.min(backoffMaxMs, electionTimeoutMinMs / 2));
     return "1ms,10, " + Math.min(100, max) + "ms,20, " + max + "ms," + Integer.MAX_VALUE;
+  }
+
+  /**
+   * Storage found damaged (or a recovery left unfinished): with {@code storage.damage.recovery=auto}
+   * rejoins from the peers (see {@link StorageRecovery} for the steps and why they are safe);
+   * returns once this node is a caught-up voter running on a fresh copy. Otherwise, or when that
+   * cannot be done, throws the refusal to start; nothing damaged was served or applied.
+   *
+   * @param phase     where an earlier recovery stopped; null when the damage was just found
+   * @param directory client addresses from the state database, when it loaded
+   */
+  private void recoverFromPeers(StorageRecovery recovery, StorageRecovery.Phase phase, String damage,
+      Map<String, String> directory) throws IOException {
+    Path raftDir = config.dataDir().resolve("raft");
+    String manual = "To recover by hand, from a healthy node run `sluice cluster remove-node " + config.nodeId()
+        + "`, move data.dir " + config.dataDir() + " aside, start this node with join=true (an empty data.dir)"
+        + " and run `sluice cluster add-node " + config.nodeId() + "=" + config.raftListen() + "`: it catches up"
+        + " from its peers (snapshot install).";
+    String found = phase == null ? "its Raft storage in " + raftDir + " is damaged (" + damage + ")"
+        : "a recovery from damaged storage is unfinished (" + StorageRecovery.MARKER + " in " + config.dataDir()
+        + "; damage: " + damage + ")";
+    if (!recovery.automatic()) {
+      IOException refusal = new IOException("node " + config.nodeId() + " refuses to start: " + found
+          + ". Nothing from it was served or applied on this start (storage.damage.recovery=manual). " + manual);
+      LOG.error("{}", refusal.getMessage());
+      throw refusal;
+    }
+    Map<String, String> contacts = recovery.peerContacts(directory);
+    if (contacts.isEmpty()) {
+      IOException refusal = new IOException("node " + config.nodeId() + " refuses to start: " + found
+          + ". Nothing from it was served or applied. It cannot recover from peers: it knows no other node's client"
+          + " address (a single-node cluster, or no " + StorageRecovery.CONTACTS + " in " + config.dataDir()
+          + "). A single-node cluster's data is lost unless restored from a backup. " + manual);
+      LOG.error("{}", refusal.getMessage());
+      throw refusal;
+    }
+    LOG.error("node {}: {}. Nothing from it was served or applied. Recovering from the peers {}"
+        + " (storage.damage.recovery=auto): remove the old identity, move the storage aside, rejoin empty, catch up",
+        config.nodeId(), found, contacts);
+    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(recovery.timeoutMs());
+    try {
+      if (phase == null) {
+        recovery.mark(StorageRecovery.Phase.REMOVE, damage, "");
+      } else if (phase == StorageRecovery.Phase.REBUILD) {
+        recovery.discardPartialCopy();
+      }
+      // Out of the configuration before anything runs here again: the node cannot vote meanwhile.
+      recovery.removeOldIdentity(contacts, deadline);
+      if (phase != StorageRecovery.Phase.REBUILD) {
+        Path aside = recovery.moveAside(damage);
+        LOG.warn("node {}: moved the damaged storage to {} (kept for forensics, never read)", config.nodeId(), aside);
+        recovery.mark(StorageRecovery.Phase.REBUILD, damage, aside.toString());
+      } else {
+        recovery.mark(StorageRecovery.Phase.REBUILD, damage, "");
+      }
+      stateMachine = stateMachine.successor(); // a failed start's instance cannot be reused
+      // Empty and outside any configuration, as with join: it grants no votes until added back.
+      raftServer = newRaftServer(RaftGroup.valueOf(group.getGroupId(), List.of()), true);
+      raftServer.start();
+      recovery.addBack(contacts, deadline);
+      awaitCaughtUp(deadline);
+      recovery.clear();
+    } catch (IOException | RuntimeException e) {
+      closeFailedStart(e);
+      IOException refusal = new IOException("node " + config.nodeId() + " refuses to start: " + found
+          + "; recovering from the peers did not finish: " + e.getMessage() + ". Nothing damaged was served or applied;"
+          + " restarting the node goes on with the recovery (" + StorageRecovery.MARKER + "). " + manual, e);
+      LOG.error("{}", refusal.getMessage());
+      throw refusal;
+    }
+    LOG.info("node {}: recovered from damaged storage: a voter again, caught up to index {}", config.nodeId(),
+        stateMachine.core().applied().index());
+  }
+
+  /** Until this node is a voter that applied the commit index it knows of (at least one entry). */
+  private void awaitCaughtUp(long deadlineNanos) throws IOException {
+    while (true) {
+      RaftServer.Division d = division();
+      boolean voter = d.getRaftConf().getCurrentPeers(org.apache.ratis.proto.RaftProtos.RaftPeerRole.FOLLOWER).stream()
+          .anyMatch(p -> p.getId().equals(selfId));
+      long commit = d.getRaftLog().getLastCommittedIndex();
+      LogCore core = stateMachine.core();
+      if (voter && commit > 0 && core != null && core.applied().index() >= commit && leaderId().isPresent()) {
+        return;
+      }
+      if (System.nanoTime() > deadlineNanos) {
+        throw new IOException("not caught up in time: voter " + voter + ", commit index " + commit + ", applied "
+            + (core == null ? -1 : core.applied().index()));
+      }
+      try {
+        Thread.sleep(50);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IOException("interrupted while catching up", e);
+      }
+    }
   }
 
   private RaftProperties raftProperties(Path raftDir) {
@@ -336,6 +472,23 @@ public final class SluiceNode implements AutoCloseable {
   private static String canonicalPeers(Map<String, HostPort> peers) {
     return peers.entrySet().stream().sorted(Map.Entry.comparingByKey())
         .map(e -> e.getKey() + "=" + e.getValue()).reduce((a, b) -> a + "," + b).orElse("");
+  }
+
+  /**
+   * Keeps {@link StorageRecovery#CONTACTS} equal to the replicated node directory: the peers a
+   * node with damaged storage asks for help, read from outside the storage it then discards.
+   * Scheduler thread only.
+   */
+  private void saveContacts() {
+    try {
+      Map<String, String> nodes = Map.copyOf(stateMachine.core().nodes());
+      if (!nodes.equals(savedContacts) && !nodes.isEmpty()) {
+        StorageRecovery.saveContacts(config.dataDir(), nodes);
+        savedContacts = nodes;
+      }
+    } catch (IOException | RuntimeException e) {
+      LOG.warn("saving the cluster's client addresses to {} failed: {}", config.dataDir(), e.toString());
+    }
   }
 
   /** Makes sure the replicated node directory holds this node's client address. */

@@ -29,12 +29,12 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A Raft log segment damaged on one stopped node (bytes flipped in the middle of a closed
- * segment, where Ratis cannot mistake it for a torn tail). Found: Ratis's per-entry CRC catches it
- * and the server fails to start with a CompletionException three causes deep. Now: the node
- * refuses to start with an IOException saying its storage is damaged and how to recover, the
- * others keep serving. Recovery (remove-node, data.dir aside, rejoin empty, caught up from the
- * peers) is the documented manual procedure in the refusal message; it is not automated or tested
- * here: in one JVM the refused start leaves the state database's RocksDB lock held.
+ * segment, where Ratis cannot mistake it for a torn tail), with {@code storage.damage.recovery=manual}.
+ * Found: Ratis's per-entry CRC catches it and the server fails to start with a CompletionException
+ * three causes deep. Now: the node refuses to start with an IOException saying its storage is
+ * damaged and how to recover by hand, leaves its storage where it is (nothing moved, no recovery
+ * marker), and the others keep serving. The automatic recovery (the default) is
+ * {@link StorageRecoveryTest}.
  */
 @Timeout(value = 300, unit = TimeUnit.SECONDS)
 class CorruptLogTest {
@@ -45,7 +45,7 @@ class CorruptLogTest {
   void aFlippedByteInAClosedSegmentIsRefusedAtStartAndTheOthersKeepServing() throws Exception {
     // Small segments so that the data spans several closed ones.
     try (TestCluster cluster = TestCluster.start(tmp, 3, Map.of("raft.log.segment.bytes.max", "65536",
-        "raft.snapshot.threshold.entries", "1000000"))) {
+        "raft.snapshot.threshold.entries", "1000000", "storage.damage.recovery", "manual"))) {
       String leader = cluster.awaitLeader(Duration.ofSeconds(30));
       ManagedChannel ch = NettyChannelBuilder.forTarget(cluster.clientAddress(leader)).usePlaintext().build();
       try {
@@ -78,6 +78,13 @@ class CorruptLogTest {
       assertTrue(e.getMessage().contains("refuses to start") && e.getMessage().contains("damaged")
           && e.getMessage().contains("checksum") && e.getMessage().contains("add-node"), e.getMessage());
       assertFalse(cluster.nodes.containsKey(victim));
+      assertTrue(Files.exists(segment), "manual: the damaged storage stays where it was");
+      assertFalse(Files.exists(tmp.resolve(victim).resolve(StorageRecovery.MARKER)), "manual: no recovery started");
+      try (Stream<Path> list = Files.list(tmp.resolve(victim))) {
+        assertTrue(list.noneMatch(p -> p.getFileName().toString().startsWith(StorageRecovery.DAMAGED_PREFIX)));
+      }
+      // Refused again on the next start: the damage is not forgotten.
+      assertThrows(IOException.class, () -> cluster.startNode(victim));
       // The others keep serving.
       assertEquals(2, cluster.nodes.size());
       cluster.awaitLeader(Duration.ofSeconds(30));

@@ -140,6 +140,10 @@ public final class LogCore implements AutoCloseable {
     try {
       db = RocksDB.open(options, dbDir.toString());
     } catch (RocksDBException e) {
+      closeDb();
+      if (isCorruption(e)) {
+        throw new StorageCorruptException("state database in " + dbDir + " is corrupt: " + e.getMessage(), e);
+      }
       throw new IOException("cannot open RocksDB in " + dbDir + ": " + e.getMessage(), e);
     }
     try {
@@ -191,10 +195,15 @@ public final class LogCore implements AutoCloseable {
             new String(it.value(), StandardCharsets.UTF_8));
       }
       checkRecoveredInvariants();
-    } catch (RocksDBException | InvalidProtocolBufferException e) {
+    } catch (RocksDBException e) {
+      if (isCorruption(e)) {
+        throw new StorageCorruptException("state in " + dbDir + " is corrupt: " + e.getMessage(), e);
+      }
       throw new IOException("cannot load state from " + dbDir + ": " + e.getMessage(), e);
+    } catch (InvalidProtocolBufferException e) {
+      throw new StorageCorruptException("state in " + dbDir + " is corrupt (unreadable value): " + e.getMessage(), e);
     } catch (RuntimeException e) { // short values, failed invariants: stored bytes that lie
-      throw new IOException("state in " + dbDir + " is corrupt: " + e, e);
+      throw new StorageCorruptException("state in " + dbDir + " is corrupt: " + e, e);
     }
   }
 
@@ -779,10 +788,28 @@ public final class LogCore implements AutoCloseable {
           batches.add(value);
           bytes += value.length;
         }
+        if (!it.isValid()) {
+          failIfDamaged(it, topicName + "-" + partition + " from offset " + offset);
+        }
       }
       return new ReadResult(batches, state.getLogStartOffset(), state.getNextOffset());
     } finally {
       lock.readLock().unlock();
+    }
+  }
+
+  /**
+   * An iterator that stops being valid either reached the end or hit an error (a block failing
+   * its checksum): RocksDB tells them apart only through {@code status()}. Without this a damaged
+   * block would end a read early, silently.
+   */
+  private void failIfDamaged(RocksIterator it, String what) {
+    try {
+      it.status();
+    } catch (RocksDBException e) {
+      LOG.error("reading {} from the state database in {} failed: {}", what, dbDir, e.getMessage());
+      throw new UncheckedIOException(new StorageCorruptException("reading " + what + " failed: the state database"
+          + " in " + dbDir + " is damaged or unreadable: " + e.getMessage(), e));
     }
   }
 
@@ -854,7 +881,7 @@ public final class LogCore implements AutoCloseable {
       if (applied.index() != expectedAppliedIndex) {
         long found = applied.index();
         closeDb();
-        throw new IOException("snapshot " + checkpointDir + " is corrupt, refusing it: it holds applied index "
+        throw new StorageCorruptException("snapshot " + checkpointDir + " is corrupt, refusing it: it holds applied index "
             + found + " but is the snapshot of index " + expectedAppliedIndex);
       }
     } finally {
@@ -873,9 +900,32 @@ public final class LogCore implements AutoCloseable {
          RocksDB ro = RocksDB.openReadOnly(o, checkpointDir.toString())) {
       ro.verifyChecksum();
     } catch (RocksDBException e) {
-      throw new IOException("snapshot " + checkpointDir + " is corrupt or unreadable, refusing to load it: "
+      throw new StorageCorruptException("snapshot " + checkpointDir + " is corrupt or unreadable, refusing to load it: "
           + e.getMessage(), e);
     }
+  }
+
+  /**
+   * Reads every block of the live database and checks its checksum (RocksDB's CRC32C), so that a
+   * damaged file is found on start rather than by the first read that lands on it. Costs one read
+   * of the whole database.
+   *
+   * @throws StorageCorruptException when a checksum is wrong or a file is missing or unreadable
+   */
+  public void verifyChecksums() throws IOException {
+    lock.readLock().lock();
+    try {
+      db.verifyChecksum();
+    } catch (RocksDBException e) {
+      throw new StorageCorruptException("state database in " + dbDir + " is corrupt: " + e.getMessage(), e);
+    } finally {
+      lock.readLock().unlock();
+    }
+  }
+
+  /** RocksDB says the bytes are bad (Corruption), as opposed to an environment problem (lock, I/O, space). */
+  private static boolean isCorruption(RocksDBException e) {
+    return e.getStatus() != null && e.getStatus().getCode() == org.rocksdb.Status.Code.Corruption;
   }
 
   private void closeDb() {

@@ -125,6 +125,7 @@ public final class SluiceStateMachine extends BaseStateMachine {
       super.initialize(server, groupId, storage);
       snapshots.init(storage);
       core = LogCore.open(dbDir);
+      verifyStorage();
       reconcileWithSnapshot();
     }, IOException.class);
   }
@@ -136,6 +137,36 @@ public final class SluiceStateMachine extends BaseStateMachine {
       getLifeCycle().transition(LifeCycle.State.PAUSING);
       getLifeCycle().transition(LifeCycle.State.PAUSED);
     }
+  }
+
+  /**
+   * Reads every block of the live database and of the latest snapshot and checks their checksums,
+   * before anything is served from them or a snapshot is sent to a follower: damage is found
+   * here, at start, as a {@link StorageCorruptException}, not by whichever read lands on it later.
+   * Costs one read of both (they share most files: a snapshot is a hard-linked checkpoint).
+   */
+  private void verifyStorage() throws IOException {
+    long startNanos = System.nanoTime();
+    core.verifyChecksums();
+    Optional<SnapshotStore.Snapshot> latest = snapshots.latest();
+    if (latest.isPresent()) {
+      LogCore.verifyCheckpoint(latest.get().dir());
+    }
+    LOG.info("checked the checksums of the state database{} in {} ms",
+        latest.map(s -> " and snapshot " + s.termIndex()).orElse(""), (System.nanoTime() - startNanos) / 1_000_000);
+  }
+
+  /**
+   * A new state machine over the same directories with the same limits and listeners, for a node
+   * that starts again after this one failed to start (its Ratis server cannot be reused).
+   * This one must be closed first.
+   */
+  public SluiceStateMachine successor() {
+    SluiceStateMachine next = new SluiceStateMachine(dbDir, validator.limits(), snapshots.retainedMax());
+    next.listeners.addAll(listeners);
+    next.leaderListeners.addAll(leaderListeners);
+    next.snapshotListeners.addAll(snapshotListeners);
+    return next;
   }
 
   private void reconcileWithSnapshot() throws IOException {

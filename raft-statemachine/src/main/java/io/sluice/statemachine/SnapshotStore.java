@@ -106,6 +106,10 @@ final class SnapshotStore implements StateMachineStorage {
     return files;
   }
 
+  int retainedMax() {
+    return retainedMax;
+  }
+
   Optional<Snapshot> latest() {
     return Optional.ofNullable(latest);
   }
