@@ -99,6 +99,10 @@ public final class SluiceNode implements AutoCloseable {
   private AdminService adminService;
   private final GroupCoordinator groupCoordinator = new GroupCoordinator(this, System::nanoTime);
   private volatile FetchService fetchService;
+  private final io.sluice.node.quota.Quotas quotas;
+  /** Releases throttled answers (quota delays); one thread, daemon. */
+  private final ScheduledExecutorService throttler;
+  private final ConnectionLimiter connectionLimiter;
   private Server grpcServer;
 
   public SluiceNode(NodeConfig config) {
@@ -124,6 +128,14 @@ public final class SluiceNode implements AutoCloseable {
         config.getInt(NodeConfig.GROUP_COMMIT_REQUESTS_MAX), config.getInt(NodeConfig.GROUP_COMMIT_BYTES_MAX),
         config.getInt(NodeConfig.PENDING_WRITES_MAX));
     this.monitoring = new Monitoring(config);
+    this.quotas = io.sluice.node.quota.Quotas.of(config);
+    this.throttler = Executors.newSingleThreadScheduledExecutor(r -> {
+      Thread t = new Thread(r, "sluice-" + config.nodeId() + "-throttle");
+      t.setDaemon(true);
+      return t;
+    });
+    this.connectionLimiter = new ConnectionLimiter(config.nodeId(), config.getInt(NodeConfig.CONNECTIONS_MAX),
+        config.getInt(NodeConfig.CONNECTIONS_PER_IP_MAX));
     this.scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
       Thread t = new Thread(r, "sluice-" + config.nodeId() + "-scheduler");
       t.setDaemon(true);
@@ -178,6 +190,7 @@ public final class SluiceNode implements AutoCloseable {
         .maxInboundMessageSize(config.grpcInboundMessageBytesMax())
         .maxInboundMetadataSize(config.getInt(NodeConfig.GRPC_INBOUND_METADATA_BYTES_MAX))
         .maxConcurrentCallsPerConnection(config.getInt(NodeConfig.GRPC_CONNECTION_CALLS_MAX))
+        .addTransportFilter(connectionLimiter)
         .addService(new ProduceService(this))
         .addService(fetchService = new FetchService(this))
         .addService(new TopicService(this))
@@ -374,6 +387,18 @@ public final class SluiceNode implements AutoCloseable {
   }
 
   /** The Subscribe/Fetch service (tests read its stream count and bytes sent). */
+  io.sluice.node.quota.Quotas quotas() {
+    return quotas;
+  }
+
+  ScheduledExecutorService throttler() {
+    return throttler;
+  }
+
+  ConnectionLimiter connectionLimiter() {
+    return connectionLimiter;
+  }
+
   FetchService fetchService() {
     return fetchService;
   }
@@ -618,6 +643,7 @@ public final class SluiceNode implements AutoCloseable {
     serving.set(false);
     stopping.set(true);
     scheduler.shutdownNow();
+    throttler.shutdownNow();
     if (adminService != null) {
       adminService.close();
     }

@@ -1,0 +1,107 @@
+package io.sluice.node;
+
+import io.grpc.Attributes;
+import io.grpc.Grpc;
+import io.grpc.ServerTransportFilter;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Bounds the client connections of one node: {@code connections.max} in all and
+ * {@code connections.per.ip.max} from one IP address. A connection over either limit is closed as
+ * soon as its transport is ready (before any call runs on it), with a log line naming the limit;
+ * the client sees UNAVAILABLE and may retry later or elsewhere.
+ *
+ * <p>Thread-safe: counts are atomics; gRPC calls the filter from its transport threads.
+ */
+final class ConnectionLimiter extends ServerTransportFilter {
+  private static final Logger LOG = LoggerFactory.getLogger(ConnectionLimiter.class);
+  /** Present on a transport this filter counted: its remote IP. */
+  private static final Attributes.Key<String> COUNTED_IP = Attributes.Key.create("sluice-counted-ip");
+  /** At most one refusal log line per this interval (a flood must not flood the log too). */
+  private static final long LOG_INTERVAL_NANOS = 1_000_000_000L;
+
+  private final String nodeId;
+  private final int connectionsMax;
+  private final int perIpMax;
+  private final AtomicInteger open = new AtomicInteger();
+  private final Map<String, AtomicInteger> perIp = new ConcurrentHashMap<>();
+  private final java.util.concurrent.atomic.AtomicLong refused = new java.util.concurrent.atomic.AtomicLong();
+  private volatile long lastLogNanos = System.nanoTime() - LOG_INTERVAL_NANOS;
+
+  ConnectionLimiter(String nodeId, int connectionsMax, int perIpMax) {
+    this.nodeId = nodeId;
+    this.connectionsMax = connectionsMax;
+    this.perIpMax = perIpMax;
+  }
+
+  @Override
+  public Attributes transportReady(Attributes attrs) {
+    String ip = ipOf(attrs.get(Grpc.TRANSPORT_ATTR_REMOTE_ADDR));
+    if (open.incrementAndGet() > connectionsMax) {
+      open.decrementAndGet();
+      throw refuse(ip, "connections.max (" + connectionsMax + ") client connections are open on node " + nodeId);
+    }
+    AtomicInteger fromIp = perIp.computeIfAbsent(ip, k -> new AtomicInteger());
+    if (fromIp.incrementAndGet() > perIpMax) {
+      release(ip, fromIp);
+      throw refuse(ip, "connections.per.ip.max (" + perIpMax + ") client connections from " + ip
+          + " are open on node " + nodeId);
+    }
+    return attrs.toBuilder().set(COUNTED_IP, ip).build();
+  }
+
+  @Override
+  public void transportTerminated(Attributes attrs) {
+    String ip = attrs.get(COUNTED_IP);
+    if (ip == null) {
+      return; // refused in transportReady: never counted
+    }
+    AtomicInteger fromIp = perIp.get(ip);
+    if (fromIp != null) {
+      release(ip, fromIp);
+    }
+  }
+
+  private void release(String ip, AtomicInteger fromIp) {
+    open.decrementAndGet();
+    if (fromIp.decrementAndGet() <= 0) {
+      perIp.remove(ip, fromIp); // a racing increment on the removed counter is re-created next time
+    }
+  }
+
+  /** Client connections open now. */
+  int openConnections() {
+    return open.get();
+  }
+
+  /** Connections refused so far. */
+  long refusedConnections() {
+    return refused.get();
+  }
+
+  private IllegalStateException refuse(String ip, String why) {
+    long n = refused.incrementAndGet();
+    long now = System.nanoTime();
+    if (now - lastLogNanos >= LOG_INTERVAL_NANOS) {
+      lastLogNanos = now;
+      LOG.warn("closing a new client connection from {}: {} ({} refused so far)", ip, why, n);
+    }
+    // Thrown out of transportReady, this makes the transport close the connection.
+    return new IllegalStateException("connection refused: " + why);
+  }
+
+  private static String ipOf(SocketAddress address) {
+    if (address instanceof InetSocketAddress inet) {
+      InetAddress a = inet.getAddress();
+      return a != null ? a.getHostAddress() : inet.getHostString();
+    }
+    return String.valueOf(address);
+  }
+}
