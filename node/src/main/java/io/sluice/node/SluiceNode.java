@@ -103,6 +103,8 @@ public final class SluiceNode implements AutoCloseable {
   /** Releases throttled answers (quota delays); one thread, daemon. */
   private final ScheduledExecutorService throttler;
   private final ConnectionLimiter connectionLimiter;
+  /** Interceptors added before start (tests: one that sets a Principal); they run before the node's own. */
+  private final List<io.grpc.ServerInterceptor> extraInterceptors = new ArrayList<>();
   private Server grpcServer;
 
   public SluiceNode(NodeConfig config) {
@@ -148,6 +150,18 @@ public final class SluiceNode implements AutoCloseable {
     return RaftGroupId.valueOf(UUID.nameUUIDFromBytes(("sluice-cluster:" + clusterId).getBytes(StandardCharsets.UTF_8)));
   }
 
+  /**
+   * Adds a client-port interceptor that runs before the node's own (e.g. one that puts a
+   * {@link io.sluice.node.security.Principal} in the call's Context). Only before {@link #start}.
+   */
+  SluiceNode intercept(io.grpc.ServerInterceptor interceptor) {
+    if (grpcServer != null) {
+      throw new IllegalStateException("interceptors are added before start");
+    }
+    extraInterceptors.add(interceptor);
+    return this;
+  }
+
   public SluiceNode start() throws IOException {
     Path dataDir = config.dataDir();
     Files.createDirectories(dataDir);
@@ -185,7 +199,7 @@ public final class SluiceNode implements AutoCloseable {
             + config.raftListen() + "`)" : "");
     adminService = new AdminService(this);
     HostPort listen = config.listen();
-    grpcServer = NettyServerBuilder.forAddress(new InetSocketAddress(listen.host(), listen.port()))
+    NettyServerBuilder server = NettyServerBuilder.forAddress(new InetSocketAddress(listen.host(), listen.port()))
         // Set deliberately, from named keys: what the transport buffers per message and per header block.
         .maxInboundMessageSize(config.grpcInboundMessageBytesMax())
         .maxInboundMetadataSize(config.getInt(NodeConfig.GRPC_INBOUND_METADATA_BYTES_MAX))
@@ -199,9 +213,9 @@ public final class SluiceNode implements AutoCloseable {
         .addService(new GroupService(this, groupCoordinator, new CommitBatcher(this,
             config.getInt(NodeConfig.GROUP_COMMIT_BATCH_COMMITS_MAX), config.getInt(NodeConfig.GROUP_COMMIT_QUEUE_COMMITS_MAX),
             config.getInt(NodeConfig.REQUEST_BYTES_MAX) / 2)))
-        .intercept(monitoring.grpcInterceptor())
-        .build()
-        .start();
+        .intercept(monitoring.grpcInterceptor());
+    extraInterceptors.forEach(server::intercept); // added last: they run first
+    grpcServer = server.build().start();
     serving.set(true);
     monitoring.start();
     scheduler.scheduleWithFixedDelay(this::registerClientAddress, 0, 500, TimeUnit.MILLISECONDS);

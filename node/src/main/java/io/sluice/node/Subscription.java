@@ -175,7 +175,10 @@ final class Subscription implements StreamObserver<SubscribeRequest> {
       }
       LogCore.ReadResult r;
       try {
-        r = node.core().read(p.topic, p.partition, p.offset, (int) Math.min(credit, READ_BYTES_MAX));
+        // Within the fetch quota's tokens too (at least one batch moves): a send cannot overshoot the rate by much.
+        long readMax = Math.min(Math.min(credit, READ_BYTES_MAX),
+            Math.max(1, node.quotas().availableBytes(principal, Quotas.Kind.FETCH)));
+        r = node.core().read(p.topic, p.partition, p.offset, (int) readMax);
       } catch (IllegalArgumentException e) {
         throw Errors.notWritten(ErrorReason.UNKNOWN_TOPIC, "topic '" + p.topic + "' partition " + p.partition
             + " no longer exists");

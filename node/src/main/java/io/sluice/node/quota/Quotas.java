@@ -115,6 +115,15 @@ public final class Quotas {
     return b == null ? 0 : b.debtNanos(nanoClock.getAsLong());
   }
 
+  /**
+   * Bytes {@code principal} may take now without going over its rate (Long.MAX_VALUE when
+   * unlimited): a stream sizes its next read by it, so one send cannot carry far more than the rate.
+   */
+  public long availableBytes(Principal principal, Kind kind) {
+    Bucket b = bucket(principal, kind);
+    return b == null ? Long.MAX_VALUE : b.available(nanoClock.getAsLong());
+  }
+
   private Bucket bucket(Principal principal, Kind kind) {
     if (!anyQuota) {
       return null;
@@ -166,6 +175,11 @@ public final class Quotas {
     synchronized long debtNanos(long nowNanos) {
       refill(nowNanos);
       return tokens >= 0 ? 0 : (long) Math.ceil(-tokens / ratePerNano);
+    }
+
+    synchronized long available(long nowNanos) {
+      refill(nowNanos);
+      return tokens <= 0 ? 0 : (long) tokens;
     }
 
     synchronized boolean idle(long nowNanos) {
