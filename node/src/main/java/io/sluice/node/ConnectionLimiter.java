@@ -76,6 +76,16 @@ final class ConnectionLimiter extends ServerTransportFilter {
     }
   }
 
+  /** Publishes {@code sluice_client_connections} (open now) and {@code sluice_client_connections_refused_total}. */
+  void bindMetrics(io.micrometer.core.instrument.MeterRegistry registry) {
+    io.micrometer.core.instrument.Gauge.builder("sluice.client.connections", open, AtomicInteger::get)
+        .description("Client connections open on this node").register(registry);
+    io.micrometer.core.instrument.FunctionCounter.builder("sluice.client.connections.refused", refused,
+            java.util.concurrent.atomic.AtomicLong::get)
+        .description("Client connections closed at once for being over connections.max or connections.per.ip.max")
+        .register(registry);
+  }
+
   /** Client connections open now. */
   int openConnections() {
     return open.get();

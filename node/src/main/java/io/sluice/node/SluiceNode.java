@@ -170,6 +170,8 @@ public final class SluiceNode implements AutoCloseable {
     checkDataDir(dataDir, fresh);
     RaftProperties props = raftProperties(raftDir);
     monitoring.bind(this); // takes the HTTP port before Raft starts: a clash fails before anything runs
+    quotas.bindMetrics(monitoring.registry());
+    connectionLimiter.bindMetrics(monitoring.registry());
     raftProperties = props;
     stateMachine.addAppliedListener(applySignal::fire);
     raftServer = RaftServer.newBuilder()
@@ -401,6 +403,10 @@ public final class SluiceNode implements AutoCloseable {
   }
 
   /** The Subscribe/Fetch service (tests read its stream count and bytes sent). */
+  Monitoring monitoring() {
+    return monitoring;
+  }
+
   io.sluice.node.quota.Quotas quotas() {
     return quotas;
   }

@@ -220,6 +220,7 @@ final class Subscription implements StreamObserver<SubscribeRequest> {
       return false;
     }
     if (throttled.compareAndSet(false, true)) {
+      node.quotas().notePause(Quotas.Kind.FETCH, debtNanos);
       try {
         node.throttler().schedule(() -> {
           throttled.set(false);

@@ -229,6 +229,10 @@ class QuotaTest {
     Thread.sleep(retryMs + 50);
     ProduceServiceGrpc.newBlockingStub(channel).withDeadlineAfter(30, TimeUnit.SECONDS).produce(request("p-burst", 50_000));
     assertEquals(accepted + 1, endOffset("p-burst"));
+    // Counted in metrics.
+    var registry = node.monitoring().registry();
+    assertTrue(registry.get("sluice.quota.refused").tag("kind", "produce").functionCounter().count() >= 20 - accepted);
+    assertTrue(registry.get("sluice.quota.throttle").tag("kind", "produce").functionCounter().count() > 0);
   }
 
   @Test

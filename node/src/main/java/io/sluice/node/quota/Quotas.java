@@ -44,6 +44,39 @@ public final class Quotas {
   private final boolean anyQuota;
   private final Map<String, Bucket> produceBuckets = new ConcurrentHashMap<>();
   private final Map<String, Bucket> fetchBuckets = new ConcurrentHashMap<>();
+  /** Per kind (ordinal): time responses were held back, ns; requests refused. For metrics. */
+  private final java.util.concurrent.atomic.LongAdder[] throttledNanos = adders();
+  private final java.util.concurrent.atomic.LongAdder[] refused = adders();
+
+  private static java.util.concurrent.atomic.LongAdder[] adders() {
+    return new java.util.concurrent.atomic.LongAdder[] {
+        new java.util.concurrent.atomic.LongAdder(), new java.util.concurrent.atomic.LongAdder()};
+  }
+
+  /**
+   * Publishes {@code sluice_quota_throttle_seconds_total{kind}} (time answers and Subscribe sends
+   * were held back) and {@code sluice_quota_refused_total{kind}} (requests refused with QUOTA_EXCEEDED).
+   * Not per principal: principals are unbounded, series must not be.
+   */
+  public void bindMetrics(io.micrometer.core.instrument.MeterRegistry registry) {
+    for (Kind k : Kind.values()) {
+      String kind = k.name().toLowerCase(java.util.Locale.ROOT);
+      io.micrometer.core.instrument.FunctionCounter.builder("sluice.quota.throttle", throttledNanos[k.ordinal()],
+              a -> a.sum() / 1e9)
+          .baseUnit("seconds").tag("kind", kind)
+          .description("Time responses (and Subscribe sends) were held back for principals over their quota")
+          .register(registry);
+      io.micrometer.core.instrument.FunctionCounter.builder("sluice.quota.refused", refused[k.ordinal()],
+              java.util.concurrent.atomic.LongAdder::sum)
+          .tag("kind", kind).description("Requests refused with QUOTA_EXCEEDED")
+          .register(registry);
+    }
+  }
+
+  /** Counts a Subscribe pause of {@code nanos} in the throttle metric. */
+  public void notePause(Kind kind, long nanos) {
+    throttledNanos[kind.ordinal()].add(nanos);
+  }
 
   /**
    * @param produceDefault   bytes/s of a principal without override; 0 unlimited
@@ -94,7 +127,11 @@ public final class Quotas {
       return 0;
     }
     long wait = b.debtNanos(nanoClock.getAsLong()) - throttleMaxNanos;
-    return wait <= 0 ? 0 : Math.max(wait, TimeUnit.MILLISECONDS.toNanos(1));
+    if (wait <= 0) {
+      return 0;
+    }
+    refused[kind.ordinal()].increment();
+    return Math.max(wait, TimeUnit.MILLISECONDS.toNanos(1));
   }
 
   /**
@@ -106,7 +143,11 @@ public final class Quotas {
     if (b == null) {
       return 0;
     }
-    return Math.min(b.take(bytes, nanoClock.getAsLong()), throttleMaxNanos);
+    long delay = Math.min(b.take(bytes, nanoClock.getAsLong()), throttleMaxNanos);
+    if (delay > 0) {
+      throttledNanos[kind.ordinal()].add(delay);
+    }
+    return delay;
   }
 
   /** How long (ns) {@code principal} must wait before more {@code kind} traffic fits its rate; 0 none. */
