@@ -33,16 +33,19 @@ final class ProduceService extends ProduceServiceGrpc.ProduceServiceImplBase {
   public void produce(ProduceRequest request, StreamObserver<ProduceResponse> responseObserver) {
     // Quota: refused while the principal's earlier excess needs more than quota.throttle.max.ms to pay
     // back; otherwise counted, and the answer held back by what this request put it over its rate.
-    Principal principal = Principal.current();
+    StreamObserver<ProduceResponse> observer = responseObserver;
     Quotas quotas = node.quotas();
-    long retryNanos = quotas.admit(principal, Quotas.Kind.PRODUCE);
-    if (retryNanos > 0) {
-      Replies.fail(responseObserver, ThrottledReply.quotaExceeded(node.id(), principal, Quotas.Kind.PRODUCE,
-          quotas.rate(principal, Quotas.Kind.PRODUCE), retryNanos));
-      return;
+    if (quotas.active()) {
+      Principal principal = Principal.current();
+      long retryNanos = quotas.admit(principal, Quotas.Kind.PRODUCE);
+      if (retryNanos > 0) {
+        Replies.fail(responseObserver, ThrottledReply.quotaExceeded(node.id(), principal, Quotas.Kind.PRODUCE,
+            quotas.rate(principal, Quotas.Kind.PRODUCE), retryNanos));
+        return;
+      }
+      observer = ThrottledReply.of(responseObserver,
+          quotas.record(principal, Quotas.Kind.PRODUCE, request.getSerializedSize()), node.throttler());
     }
-    StreamObserver<ProduceResponse> observer = ThrottledReply.of(responseObserver,
-        quotas.record(principal, Quotas.Kind.PRODUCE, request.getSerializedSize()), node.throttler());
     Append.Builder append = Append.newBuilder();
     for (PartitionBatch b : request.getBatchesList()) {
       append.addBatches(AppendBatch.newBuilder()

@@ -103,6 +103,11 @@ public final class Quotas {
         config.getLong(NodeConfig.QUOTA_THROTTLE_MAX_MS), System::nanoTime);
   }
 
+  /** Whether any quota is configured; when not, callers skip the accounting altogether. */
+  public boolean active() {
+    return anyQuota;
+  }
+
   /** The rate of {@code principal} for {@code kind}, bytes/s; 0 unlimited. */
   public long rate(Principal principal, Kind kind) {
     NodeConfig.QuotaOverride o = overrides.get(principal.name());
