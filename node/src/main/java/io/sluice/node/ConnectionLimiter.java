@@ -31,7 +31,7 @@ final class ConnectionLimiter extends ServerTransportFilter {
   private final int connectionsMax;
   private final int perIpMax;
   private final AtomicInteger open = new AtomicInteger();
-  private final Map<String, AtomicInteger> perIp = new ConcurrentHashMap<>();
+  private final Map<String, Integer> perIp = new ConcurrentHashMap<>();
   private final java.util.concurrent.atomic.AtomicLong refused = new java.util.concurrent.atomic.AtomicLong();
   private volatile long lastLogNanos = System.nanoTime() - LOG_INTERVAL_NANOS;
 
@@ -48,9 +48,9 @@ final class ConnectionLimiter extends ServerTransportFilter {
       open.decrementAndGet();
       throw refuse(ip, "connections.max (" + connectionsMax + ") client connections are open on node " + nodeId);
     }
-    AtomicInteger fromIp = perIp.computeIfAbsent(ip, k -> new AtomicInteger());
-    if (fromIp.incrementAndGet() > perIpMax) {
-      release(ip, fromIp);
+    // merge/computeIfPresent are atomic per key: counts stay exact under concurrent connects.
+    if (perIp.merge(ip, 1, Integer::sum) > perIpMax) {
+      release(ip);
       throw refuse(ip, "connections.per.ip.max (" + perIpMax + ") client connections from " + ip
           + " are open on node " + nodeId);
     }
@@ -59,21 +59,16 @@ final class ConnectionLimiter extends ServerTransportFilter {
 
   @Override
   public void transportTerminated(Attributes attrs) {
-    String ip = attrs.get(COUNTED_IP);
-    if (ip == null) {
-      return; // refused in transportReady: never counted
-    }
-    AtomicInteger fromIp = perIp.get(ip);
-    if (fromIp != null) {
-      release(ip, fromIp);
+    // Null attributes (gRPC passes them for a transport refused in transportReady) or no mark: never counted.
+    String ip = attrs == null ? null : attrs.get(COUNTED_IP);
+    if (ip != null) {
+      release(ip);
     }
   }
 
-  private void release(String ip, AtomicInteger fromIp) {
+  private void release(String ip) {
     open.decrementAndGet();
-    if (fromIp.decrementAndGet() <= 0) {
-      perIp.remove(ip, fromIp); // a racing increment on the removed counter is re-created next time
-    }
+    perIp.computeIfPresent(ip, (k, n) -> n <= 1 ? null : n - 1);
   }
 
   /** Publishes {@code sluice_client_connections} (open now) and {@code sluice_client_connections_refused_total}. */

@@ -102,7 +102,9 @@ class QuotaTest {
       n.intercept(i);
     }
     n.start();
-    TestCluster.await(Duration.ofSeconds(60), "n1 leads", n::isLeader);
+    TestCluster.await(Duration.ofSeconds(60), "n1 leads and is ready",
+        () -> n.isLeader() && n.division().getInfo().isLeaderReady());
+    TestCluster.await(Duration.ofSeconds(30), "n1's client address registered", () -> n.core().nodes().containsKey("n1"));
     return n;
   }
 
