@@ -159,6 +159,36 @@ class ProducerTest {
   }
 
   @Test
+  void quotaExceededIsRetriedNoSoonerThanTheRetryInfoSays() throws Exception {
+    AtomicInteger calls = new AtomicInteger();
+    List<Long> callNanos = new java.util.concurrent.CopyOnWriteArrayList<>();
+    cluster.node(1).produce = (q, o) -> {
+      callNanos.add(System.nanoTime());
+      if (calls.incrementAndGet() == 1) {
+        com.google.rpc.ErrorInfo info = com.google.rpc.ErrorInfo.newBuilder().setReason("QUOTA_EXCEEDED")
+            .setDomain(SluiceErrors.DOMAIN).putMetadata(SluiceErrors.WRITE_OUTCOME, SluiceErrors.NOT_WRITTEN).build();
+        com.google.rpc.RetryInfo retry = com.google.rpc.RetryInfo.newBuilder()
+            .setRetryDelay(com.google.protobuf.Duration.newBuilder().setNanos(800_000_000)).build();
+        o.onError(io.grpc.protobuf.StatusProto.toStatusRuntimeException(com.google.rpc.Status.newBuilder()
+            .setCode(Status.Code.RESOURCE_EXHAUSTED.value()).setMessage("over quota")
+            .addDetails(com.google.protobuf.Any.pack(info)).addDetails(com.google.protobuf.Any.pack(retry)).build()));
+      } else {
+        cluster.node(1).defaultProduce(q, o);
+      }
+    };
+    client = cluster.client().build();
+    Producer producer = client.newProducer(ProducerConfig.builder().retryBackoff(Duration.ofMillis(5)).build());
+
+    RecordMetadata md = await(producer.send(ProducerRecord.builder("orders").partition(1).value(bytes("x")).build()));
+
+    assertEquals(0, md.offset());
+    assertEquals(2, callNanos.size());
+    long waitedMs = TimeUnit.NANOSECONDS.toMillis(callNanos.get(1) - callNanos.get(0));
+    assertTrue(waitedMs >= 790, "the retry came " + waitedMs + " ms after QUOTA_EXCEEDED asked for 800 ms");
+    assertEquals(List.of("x"), cluster.values("orders", 1), "written exactly once");
+  }
+
+  @Test
   void withoutIdempotenceCommitTimeoutIsIndeterminateAndNotRetried() throws Exception {
     AtomicInteger calls = new AtomicInteger();
     cluster.node(1).produce = (q, o) -> {

@@ -12,6 +12,8 @@ import io.sluice.api.v1.ListOffsetsResponse;
 import io.sluice.api.v1.PartitionData;
 import io.sluice.api.v1.PartitionFetch;
 import io.sluice.internal.v1.TopicState;
+import io.sluice.node.quota.Quotas;
+import io.sluice.node.security.Principal;
 import io.sluice.protocol.SluiceErrors;
 import io.sluice.statemachine.LogCore;
 import io.sluice.statemachine.OffsetsQuery;
@@ -64,26 +66,34 @@ final class FetchService extends FetchServiceGrpc.FetchServiceImplBase {
       Replies.fail(observer, e);
       return;
     }
+    Principal principal = Principal.current();
+    long retryNanos = node.quotas().admit(principal, Quotas.Kind.FETCH);
+    if (retryNanos > 0) {
+      Replies.fail(observer, ThrottledReply.quotaExceeded(node.id(), principal, Quotas.Kind.FETCH,
+          node.quotas().rate(principal, Quotas.Kind.FETCH), retryNanos));
+      return;
+    }
     long waitMs = Math.min(Math.max(request.getMaxWaitMs(), 0), waitMaxMs);
     long deadlineNanos = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(waitMs);
     if (request.getMinAppliedIndex() > node.core().applied().index()) {
       long tokenWaitMs = Math.min(request.getMaxWaitMs() > 0 ? request.getMaxWaitMs() : TOKEN_WAIT_DEFAULT_MS, waitMaxMs);
-      awaitApplied(request, observer, System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(tokenWaitMs), deadlineNanos);
+      awaitApplied(principal, request, observer, System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(tokenWaitMs),
+          deadlineNanos);
       return;
     }
-    attempt(request, observer, deadlineNanos);
+    attempt(principal, request, observer, deadlineNanos);
   }
 
   /** Read your writes: hold the fetch until this node has applied the token's index, bounded. */
-  private void awaitApplied(FetchRequest request, StreamObserver<FetchResponse> observer, long tokenDeadlineNanos,
-      long deadlineNanos) {
+  private void awaitApplied(Principal principal, FetchRequest request, StreamObserver<FetchResponse> observer,
+      long tokenDeadlineNanos, long deadlineNanos) {
     if (observer instanceof ServerCallStreamObserver<?> s && s.isCancelled()) {
       return;
     }
     CompletableFuture<Void> applied = node.applySignal().next();
     long appliedIndex = node.core().applied().index();
     if (appliedIndex >= request.getMinAppliedIndex()) {
-      attempt(request, observer, deadlineNanos);
+      attempt(principal, request, observer, deadlineNanos);
       return;
     }
     long remainingNanos = tokenDeadlineNanos - System.nanoTime();
@@ -95,7 +105,7 @@ final class FetchService extends FetchServiceGrpc.FetchServiceImplBase {
     CompletableFuture<Void> timeout = new CompletableFuture<Void>()
         .completeOnTimeout(null, remainingNanos, TimeUnit.NANOSECONDS);
     applied.applyToEitherAsync(timeout, v -> v, rereads)
-        .thenRun(() -> awaitApplied(request, observer, tokenDeadlineNanos, deadlineNanos));
+        .thenRun(() -> awaitApplied(principal, request, observer, tokenDeadlineNanos, deadlineNanos));
   }
 
   @Override
@@ -151,7 +161,8 @@ final class FetchService extends FetchServiceGrpc.FetchServiceImplBase {
     });
   }
 
-  private void attempt(FetchRequest request, StreamObserver<FetchResponse> observer, long deadlineNanos) {
+  private void attempt(Principal principal, FetchRequest request, StreamObserver<FetchResponse> observer,
+      long deadlineNanos) {
     if (observer instanceof ServerCallStreamObserver<?> s && s.isCancelled()) {
       return;
     }
@@ -161,16 +172,28 @@ final class FetchService extends FetchServiceGrpc.FetchServiceImplBase {
       long remainingNanos = deadlineNanos - System.nanoTime();
       boolean any = response.getPartitionsList().stream().anyMatch(p -> p.getBatchesCount() > 0);
       if (any || remainingNanos <= 0) {
-        Replies.complete(observer, response, null);
+        // Fetch quota: the bytes served count; the answer waits for what they put the principal over.
+        long delayNanos = any ? node.quotas().record(principal, Quotas.Kind.FETCH, batchBytes(response)) : 0;
+        Replies.complete(ThrottledReply.of(observer, delayNanos, node.throttler()), response, null);
         return;
       }
       CompletableFuture<Void> timeout = new CompletableFuture<Void>()
           .completeOnTimeout(null, remainingNanos, TimeUnit.NANOSECONDS);
       appended.applyToEitherAsync(timeout, v -> v, rereads)
-          .thenRun(() -> attempt(request, observer, deadlineNanos));
+          .thenRun(() -> attempt(principal, request, observer, deadlineNanos));
     } catch (RuntimeException e) {
       Replies.fail(observer, e);
     }
+  }
+
+  private static long batchBytes(FetchResponse response) {
+    long bytes = 0;
+    for (PartitionData p : response.getPartitionsList()) {
+      for (com.google.protobuf.ByteString b : p.getBatchesList()) {
+        bytes += b.size();
+      }
+    }
+    return bytes;
   }
 
   private void validate(FetchRequest request) {

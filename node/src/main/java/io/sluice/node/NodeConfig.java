@@ -200,6 +200,34 @@ public final class NodeConfig {
           + " new connections without a restart (an invalid one is logged and ignored). 0: never. CA files are"
           + " read at start only.");
 
+  // Quotas and limits (io.sluice.node.quota)
+  public static final Key QUOTA_PRODUCE_BYTES_PER_SECOND = key("quota.produce.bytes.per.second", "0", "bytes/s",
+      "Default produce quota of each principal on each node (request bytes it accepts per second); 0: unlimited."
+          + " Metered per node: a principal writing through one leader gets this rate from that leader."
+          + " With authentication off every client is the principal `anonymous`, so the quota is then the"
+          + " node's total for all clients together.");
+  public static final Key QUOTA_FETCH_BYTES_PER_SECOND = key("quota.fetch.bytes.per.second", "0", "bytes/s",
+      "Default fetch quota of each principal on each node (record bytes it serves per second, Fetch and"
+          + " Subscribe together); 0: unlimited. Metered per node, like the produce quota.");
+  public static final Key QUOTA_PRINCIPAL_OVERRIDES = key("quota.principal.overrides", "", "principal:produce:fetch;…",
+      "Per-principal quotas that replace the defaults, e.g. `etl:10485760:0;batch-reader:0:1048576`"
+          + " (bytes/s; 0: unlimited for that principal). Configuration of each node; not replicated.");
+  public static final Key QUOTA_THROTTLE_MAX_MS = key("quota.throttle.max.ms", "5000", "ms",
+      "A principal over its quota has its responses delayed (Subscribe: its sends paused) until its traffic"
+          + " fits the rate again, by at most this long; a request that would need a longer delay is refused with"
+          + " RESOURCE_EXHAUSTED (QUOTA_EXCEEDED) and a google.rpc.RetryInfo saying when to retry. Also the burst:"
+          + " a principal idle for a while may send one second of its quota at once.");
+  public static final Key CONNECTIONS_MAX = key("connections.max", "10000", "connections",
+      "Most client connections this node keeps open at once; a new one beyond it is closed at once (logged).");
+  public static final Key CONNECTIONS_PER_IP_MAX = key("connections.per.ip.max", "1000", "connections",
+      "Most client connections from one IP address; a new one beyond it is closed at once (logged).");
+  public static final Key TOPICS_MAX = key("topics.max", "10000", "topics",
+      "Most topics the cluster keeps; creating one more fails with RESOURCE_EXHAUSTED (TOO_MANY_TOPICS)."
+          + " The leader stamps its value into the create entry, and apply decides.");
+  public static final Key PARTITIONS_MAX = key("partitions.max", "100000", "partitions",
+      "Most partitions of all topics together; a topic that would take the cluster past it fails with"
+          + " RESOURCE_EXHAUSTED (TOO_MANY_PARTITIONS). Stamped into the create entry like `topics.max`.");
+
   // Monitoring (io.sluice.node.metrics, io.sluice.node.http)
   public static final Key HTTP_LISTEN = key("http.listen", "127.0.0.1:7270", "host:port",
       "Address of the HTTP endpoint serving `/metrics` (Prometheus), `/health/live` and `/health/ready` (port 0: any free port).");
@@ -280,7 +308,8 @@ public final class NodeConfig {
         RETENTION_CHECK_INTERVAL_MS, PRODUCER_IDLE_EXPIRY_MS, MEMBERSHIP_CATCHUP_TIMEOUT_MS,
         LEADER_TRANSFER_TIMEOUT_MS, DRAIN_TIMEOUT_MS, GROUPS_MAX, GROUP_MEMBERS_MAX, GROUP_SESSION_TIMEOUT_MS_MIN,
         GROUP_SESSION_TIMEOUT_MS_MAX, GROUP_REBALANCE_TIMEOUT_MS_MAX, GROUP_LIVENESS_CHECK_INTERVAL_MS,
-        GROUP_COMMIT_BATCH_COMMITS_MAX, GROUP_COMMIT_QUEUE_COMMITS_MAX, STORAGE_DAMAGE_RECOVERY_TIMEOUT_MS)) {
+        GROUP_COMMIT_BATCH_COMMITS_MAX, GROUP_COMMIT_QUEUE_COMMITS_MAX, STORAGE_DAMAGE_RECOVERY_TIMEOUT_MS,
+        QUOTA_THROTTLE_MAX_MS, CONNECTIONS_MAX, CONNECTIONS_PER_IP_MAX, TOPICS_MAX, PARTITIONS_MAX)) {
       if (getLong(k) <= 0) {
         throw new IllegalArgumentException(k.name() + " must be positive, got " + get(k));
       }
@@ -288,7 +317,8 @@ public final class NodeConfig {
     // Keys the node's components take as an int: refused here, naming the key, rather than at start.
     for (Key k : List.of(RECORD_BYTES_MAX, BATCH_BYTES_MAX, REQUEST_BYTES_MAX, TOPIC_PARTITIONS_MAX,
         PENDING_WRITES_MAX, FETCH_BYTES_MAX, SNAPSHOTS_RETAINED, LOG_PURGE_GAP_ENTRIES, METRICS_TOPICS_MAX,
-        GRPC_CONNECTION_CALLS_MAX, SUBSCRIBE_STREAMS_MAX)) {
+        GRPC_CONNECTION_CALLS_MAX, SUBSCRIBE_STREAMS_MAX, CONNECTIONS_MAX, CONNECTIONS_PER_IP_MAX, TOPICS_MAX,
+        PARTITIONS_MAX)) {
       getInt(k);
       if (getLong(k) <= 0 && (k == GRPC_CONNECTION_CALLS_MAX || k == SUBSCRIBE_STREAMS_MAX)) {
         throw new IllegalArgumentException(k.name() + " must be positive, got " + get(k));
@@ -337,6 +367,16 @@ public final class NodeConfig {
       throw new IllegalArgumentException("raft.election.timeout.max.ms must be above raft.election.timeout.min.ms");
     }
     validateTls();
+    for (Key k : List.of(QUOTA_PRODUCE_BYTES_PER_SECOND, QUOTA_FETCH_BYTES_PER_SECOND)) {
+      if (getLong(k) < 0) {
+        throw new IllegalArgumentException(k.name() + " must not be negative (0: unlimited), got " + get(k));
+      }
+    }
+    if (getLong(QUOTA_THROTTLE_MAX_MS) > 3_600_000) {
+      throw new IllegalArgumentException(QUOTA_THROTTLE_MAX_MS.name() + " must be at most 3600000 (one hour), got "
+          + get(QUOTA_THROTTLE_MAX_MS));
+    }
+    quotaOverrides();
     HostPort.parse(get(LISTEN), LISTEN.name());
     HostPort.parse(get(RAFT_LISTEN), RAFT_LISTEN.name());
     if (!get(ADVERTISED_LISTEN).isEmpty()) {
@@ -518,6 +558,46 @@ public final class NodeConfig {
       throw new IllegalArgumentException(GRPC_INBOUND_MESSAGE_BYTES_MAX.name() + " must be positive, got " + v);
     }
     return (int) v;
+  }
+
+  /** One principal's quotas from {@link #QUOTA_PRINCIPAL_OVERRIDES}; bytes/s, 0 = unlimited. */
+  public record QuotaOverride(long produceBytesPerSecond, long fetchBytesPerSecond) {}
+
+  /** {@link #QUOTA_PRINCIPAL_OVERRIDES}, parsed: principal name → its quotas, in the order given. */
+  public Map<String, QuotaOverride> quotaOverrides() {
+    Map<String, QuotaOverride> overrides = new LinkedHashMap<>();
+    String text = get(QUOTA_PRINCIPAL_OVERRIDES);
+    if (text.isBlank()) {
+      return overrides;
+    }
+    for (String part : text.split(";")) {
+      String p = part.trim();
+      if (p.isEmpty()) {
+        continue;
+      }
+      String[] f = p.split(":", -1);
+      if (f.length != 3 || f[0].isBlank()) {
+        throw new IllegalArgumentException(QUOTA_PRINCIPAL_OVERRIDES.name() + " entry '" + p
+            + "' is not principal:produceBytesPerSecond:fetchBytesPerSecond");
+      }
+      long produce;
+      long fetch;
+      try {
+        produce = Long.parseLong(f[1].trim());
+        fetch = Long.parseLong(f[2].trim());
+      } catch (NumberFormatException e) {
+        throw new IllegalArgumentException(QUOTA_PRINCIPAL_OVERRIDES.name() + " entry '" + p
+            + "' has a rate that is not a number");
+      }
+      if (produce < 0 || fetch < 0) {
+        throw new IllegalArgumentException(QUOTA_PRINCIPAL_OVERRIDES.name() + " entry '" + p
+            + "' has a negative rate (0: unlimited)");
+      }
+      if (overrides.put(f[0].trim(), new QuotaOverride(produce, fetch)) != null) {
+        throw new IllegalArgumentException(QUOTA_PRINCIPAL_OVERRIDES.name() + " names '" + f[0].trim() + "' twice");
+      }
+    }
+    return overrides;
   }
 
   public Limits limits() {

@@ -13,6 +13,8 @@ import io.sluice.internal.v1.AppendBatch;
 import io.sluice.internal.v1.AppendResult;
 import io.sluice.internal.v1.Command;
 import io.sluice.internal.v1.InitProducer;
+import io.sluice.node.quota.Quotas;
+import io.sluice.node.security.Principal;
 
 /**
  * Produce: one request is all batches or none; it becomes one Raft entry, or shares one with other
@@ -28,7 +30,22 @@ final class ProduceService extends ProduceServiceGrpc.ProduceServiceImplBase {
   }
 
   @Override
-  public void produce(ProduceRequest request, StreamObserver<ProduceResponse> observer) {
+  public void produce(ProduceRequest request, StreamObserver<ProduceResponse> responseObserver) {
+    // Quota: refused while the principal's earlier excess needs more than quota.throttle.max.ms to pay
+    // back; otherwise counted, and the answer held back by what this request put it over its rate.
+    StreamObserver<ProduceResponse> observer = responseObserver;
+    Quotas quotas = node.quotas();
+    if (quotas.active()) {
+      Principal principal = Principal.current();
+      long retryNanos = quotas.admit(principal, Quotas.Kind.PRODUCE);
+      if (retryNanos > 0) {
+        Replies.fail(responseObserver, ThrottledReply.quotaExceeded(node.id(), principal, Quotas.Kind.PRODUCE,
+            quotas.rate(principal, Quotas.Kind.PRODUCE), retryNanos));
+        return;
+      }
+      observer = ThrottledReply.of(responseObserver,
+          quotas.record(principal, Quotas.Kind.PRODUCE, request.getSerializedSize()), node.throttler());
+    }
     Append.Builder append = Append.newBuilder();
     for (PartitionBatch b : request.getBatchesList()) {
       append.addBatches(AppendBatch.newBuilder()

@@ -106,6 +106,12 @@ public final class SluiceNode implements AutoCloseable {
   private AdminService adminService;
   private final GroupCoordinator groupCoordinator = new GroupCoordinator(this, System::nanoTime);
   private volatile FetchService fetchService;
+  private final io.sluice.node.quota.Quotas quotas;
+  /** Releases throttled answers (quota delays); one thread, daemon. */
+  private final ScheduledExecutorService throttler;
+  private final ConnectionLimiter connectionLimiter;
+  /** Interceptors added before start (tests: one that sets a Principal); they run before the node's own. */
+  private final List<io.grpc.ServerInterceptor> extraInterceptors = new ArrayList<>();
   private Server grpcServer;
   private ServerTls tls; // null: plaintext
   private Parameters raftParameters; // Ratis's TLS configuration (empty without TLS)
@@ -133,6 +139,14 @@ public final class SluiceNode implements AutoCloseable {
         config.getInt(NodeConfig.GROUP_COMMIT_REQUESTS_MAX), config.getInt(NodeConfig.GROUP_COMMIT_BYTES_MAX),
         config.getInt(NodeConfig.PENDING_WRITES_MAX));
     this.monitoring = new Monitoring(config);
+    this.quotas = io.sluice.node.quota.Quotas.of(config);
+    this.throttler = Executors.newSingleThreadScheduledExecutor(r -> {
+      Thread t = new Thread(r, "sluice-" + config.nodeId() + "-throttle");
+      t.setDaemon(true);
+      return t;
+    });
+    this.connectionLimiter = new ConnectionLimiter(config.nodeId(), config.getInt(NodeConfig.CONNECTIONS_MAX),
+        config.getInt(NodeConfig.CONNECTIONS_PER_IP_MAX));
     this.scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
       Thread t = new Thread(r, "sluice-" + config.nodeId() + "-scheduler");
       t.setDaemon(true);
@@ -143,6 +157,18 @@ public final class SluiceNode implements AutoCloseable {
   /** The Raft group id for a cluster name: stable, so every node derives the same one. */
   public static RaftGroupId groupIdOf(String clusterId) {
     return RaftGroupId.valueOf(UUID.nameUUIDFromBytes(("sluice-cluster:" + clusterId).getBytes(StandardCharsets.UTF_8)));
+  }
+
+  /**
+   * Adds a client-port interceptor that runs before the node's own (e.g. one that puts a
+   * {@link io.sluice.node.security.Principal} in the call's Context). Only before {@link #start}.
+   */
+  SluiceNode intercept(io.grpc.ServerInterceptor interceptor) {
+    if (grpcServer != null) {
+      throw new IllegalStateException("interceptors are added before start");
+    }
+    extraInterceptors.add(interceptor);
+    return this;
   }
 
   public SluiceNode start() throws IOException {
@@ -157,6 +183,8 @@ public final class SluiceNode implements AutoCloseable {
     checkDataDir(dataDir, fresh);
     RaftProperties props = raftProperties(raftDir);
     monitoring.bind(this); // takes the HTTP port before Raft starts: a clash fails before anything runs
+    quotas.bindMetrics(monitoring.registry());
+    connectionLimiter.bindMetrics(monitoring.registry());
     raftProperties = props;
     raftParameters = new Parameters();
     if (tls != null) {
@@ -177,12 +205,13 @@ public final class SluiceNode implements AutoCloseable {
     adminService = new AdminService(this);
     HostPort listen = config.listen();
     InetSocketAddress clientAddress = new InetSocketAddress(listen.host(), listen.port());
-    grpcServer = (tls == null ? NettyServerBuilder.forAddress(clientAddress)
+    NettyServerBuilder server = (tls == null ? NettyServerBuilder.forAddress(clientAddress)
             : NettyServerBuilder.forAddress(clientAddress, tls.clientPortCredentials()))
         // Set deliberately, from named keys: what the transport buffers per message and per header block.
         .maxInboundMessageSize(config.grpcInboundMessageBytesMax())
         .maxInboundMetadataSize(config.getInt(NodeConfig.GRPC_INBOUND_METADATA_BYTES_MAX))
         .maxConcurrentCallsPerConnection(config.getInt(NodeConfig.GRPC_CONNECTION_CALLS_MAX))
+        .addTransportFilter(connectionLimiter)
         .addService(new ProduceService(this))
         .addService(fetchService = new FetchService(this))
         .addService(new TopicService(this))
@@ -191,9 +220,9 @@ public final class SluiceNode implements AutoCloseable {
         .addService(new GroupService(this, groupCoordinator, new CommitBatcher(this,
             config.getInt(NodeConfig.GROUP_COMMIT_BATCH_COMMITS_MAX), config.getInt(NodeConfig.GROUP_COMMIT_QUEUE_COMMITS_MAX),
             config.getInt(NodeConfig.REQUEST_BYTES_MAX) / 2)))
-        .intercept(monitoring.grpcInterceptor())
-        .build()
-        .start();
+        .intercept(monitoring.grpcInterceptor());
+    extraInterceptors.forEach(server::intercept); // added last: they run first
+    grpcServer = server.build().start();
     serving.set(true);
     monitoring.start();
     if (tls != null && config.getLong(NodeConfig.TLS_RELOAD_INTERVAL_MS) > 0) {
@@ -563,6 +592,22 @@ public final class SluiceNode implements AutoCloseable {
   }
 
   /** The Subscribe/Fetch service (tests read its stream count and bytes sent). */
+  Monitoring monitoring() {
+    return monitoring;
+  }
+
+  io.sluice.node.quota.Quotas quotas() {
+    return quotas;
+  }
+
+  ScheduledExecutorService throttler() {
+    return throttler;
+  }
+
+  ConnectionLimiter connectionLimiter() {
+    return connectionLimiter;
+  }
+
   FetchService fetchService() {
     return fetchService;
   }
@@ -812,6 +857,7 @@ public final class SluiceNode implements AutoCloseable {
     serving.set(false);
     stopping.set(true);
     scheduler.shutdownNow();
+    throttler.shutdownNow();
     if (adminService != null) {
       adminService.close();
     }

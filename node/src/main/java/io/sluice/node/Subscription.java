@@ -8,6 +8,8 @@ import io.sluice.api.v1.PartitionData;
 import io.sluice.api.v1.PartitionFetch;
 import io.sluice.api.v1.SubscribeRequest;
 import io.sluice.api.v1.SubscribeResponse;
+import io.sluice.node.quota.Quotas;
+import io.sluice.node.security.Principal;
 import io.sluice.protocol.RecordBatch;
 import io.sluice.protocol.SluiceErrors;
 import io.sluice.statemachine.LogCore;
@@ -61,6 +63,10 @@ final class Subscription implements StreamObserver<SubscribeRequest> {
   private final AtomicBoolean ended = new AtomicBoolean();
 
   private final AtomicLong bytesSent;
+  /** Whose fetch quota this stream's sends count against (captured on the calling gRPC thread). */
+  private final Principal principal = Principal.current();
+  /** A resume is scheduled for when the principal is back within its fetch quota (sends paused meanwhile). */
+  private final AtomicBoolean throttled = new AtomicBoolean();
 
   Subscription(SluiceNode node, StreamObserver<SubscribeResponse> out, Executor executor, Runnable onEnd,
       AtomicLong bytesSent) {
@@ -141,7 +147,7 @@ final class Subscription implements StreamObserver<SubscribeRequest> {
         CompletableFuture<Void> applied = node.applySignal().next();
         if (sendWhatIsReady()) {
           again.set(true); // more may be ready; a run with no credit left stops until the next grant
-        } else if (creditBytes.get() > 0 && !done && out.isReady()) {
+        } else if (creditBytes.get() > 0 && !done && out.isReady() && !throttled.get()) {
           // Nothing new yet: run again at the next applied entry (or credit grant).
           applied.thenRun(this::schedule);
         }
@@ -159,6 +165,9 @@ final class Subscription implements StreamObserver<SubscribeRequest> {
   /** Sends what the credit allows; true if anything was sent. */
   private boolean sendWhatIsReady() {
     boolean sent = false;
+    if (throttled.get() || pausedForQuota()) {
+      return false; // resumed by the timer pausedForQuota set
+    }
     for (Position p : positions) {
       long credit = creditBytes.get();
       if (credit <= 0 || done || !out.isReady()) {
@@ -166,7 +175,10 @@ final class Subscription implements StreamObserver<SubscribeRequest> {
       }
       LogCore.ReadResult r;
       try {
-        r = node.core().read(p.topic, p.partition, p.offset, (int) Math.min(credit, READ_BYTES_MAX));
+        // Within the fetch quota's tokens too (at least one batch moves): a send cannot overshoot the rate by much.
+        long readMax = Math.min(Math.min(credit, READ_BYTES_MAX),
+            Math.max(1, node.quotas().availableBytes(principal, Quotas.Kind.FETCH)));
+        r = node.core().read(p.topic, p.partition, p.offset, (int) readMax);
       } catch (IllegalArgumentException e) {
         throw Errors.notWritten(ErrorReason.UNKNOWN_TOPIC, "topic '" + p.topic + "' partition " + p.partition
             + " no longer exists");
@@ -189,12 +201,38 @@ final class Subscription implements StreamObserver<SubscribeRequest> {
       }
       creditBytes.addAndGet(-bytes);
       bytesSent.addAndGet(bytes);
+      node.quotas().record(principal, Quotas.Kind.FETCH, bytes);
       synchronized (out) {
         out.onNext(SubscribeResponse.newBuilder().setData(data).build());
       }
       sent = true;
     }
     return sent;
+  }
+
+  /**
+   * Fetch quota: while the principal is over its rate, sends pause (nothing is read or queued) and
+   * a timer resumes them once the excess is paid back. True if paused.
+   */
+  private boolean pausedForQuota() {
+    long debtNanos = node.quotas().debtNanos(principal, Quotas.Kind.FETCH);
+    if (debtNanos <= 0) {
+      return false;
+    }
+    if (throttled.compareAndSet(false, true)) {
+      node.quotas().notePause(Quotas.Kind.FETCH, debtNanos);
+      try {
+        node.throttler().schedule(() -> {
+          throttled.set(false);
+          if (!done) {
+            schedule();
+          }
+        }, debtNanos, java.util.concurrent.TimeUnit.NANOSECONDS);
+      } catch (java.util.concurrent.RejectedExecutionException e) {
+        throttled.set(false); // the node is stopping
+      }
+    }
+    return true;
   }
 
   private void fail(Throwable e) {

@@ -36,7 +36,10 @@ final class TopicService extends TopicServiceGrpc.TopicServiceImplBase {
   public void createTopic(CreateTopicRequest request, StreamObserver<CreateTopicResponse> observer) {
     Command command = Command.newBuilder().setTimestampMs(System.currentTimeMillis())
         .setCreateTopic(CreateTopic.newBuilder().setName(request.getName()).setPartitions(request.getPartitions())
-            .putAllConfigs(request.getConfigsMap()))
+            .putAllConfigs(request.getConfigsMap())
+            // Apply decides with these, so every replica refuses the same create (see LogCore).
+            .setTopicsMax(node.config().getInt(NodeConfig.TOPICS_MAX))
+            .setPartitionsTotalMax(node.config().getInt(NodeConfig.PARTITIONS_MAX)))
         .build();
     Replies.propose(node, command, observer, outcome -> {
       TopicState t = outcome.result().getTopic();

@@ -47,6 +47,8 @@ class IdleStreamsTest {
 
   private static final int STREAMS_MAX = 2000;
   private static final int GREEDY = 20;
+  /** Client connections the streams are spread over (grpc.connection.calls.max is 1000 here). */
+  private static final int CONNECTIONS = 20;
   private static final int BATCH_BYTES = 100_000;
   private static final int BATCHES = 200; // 20 MB: without flow control each greedy stream would queue all of it
 
@@ -83,6 +85,21 @@ class IdleStreamsTest {
     return idle;
   }
 
+  /** Heap in use after a full collection (a few, so that what is unreachable is really gone). */
+  static long usedHeapAfterGc() throws InterruptedException {
+    java.lang.management.MemoryMXBean memory = java.lang.management.ManagementFactory.getMemoryMXBean();
+    for (int i = 0; i < 3; i++) {
+      System.gc();
+      Thread.sleep(100);
+    }
+    return memory.getHeapMemoryUsage().getUsed();
+  }
+
+  /** Direct memory held by gRPC's (shaded) Netty allocator; 0 if it does not count it. */
+  static long nettyDirectBytes() {
+    return Math.max(0, io.grpc.netty.shaded.io.netty.util.internal.PlatformDependent.usedDirectMemory());
+  }
+
   @Test
   void thousandsOfStreamsThatNeverReadStayBoundedAndTheNodeKeepsServing() throws Exception {
     try (TestCluster cluster = TestCluster.start(tmp, 1, Map.of("subscribe.streams.max", Integer.toString(STREAMS_MAX),
@@ -91,7 +108,7 @@ class IdleStreamsTest {
       String address = cluster.clientAddress(node.id());
       List<ManagedChannel> channels = new ArrayList<>();
       try {
-        for (int i = 0; i < 4; i++) { // grpc.connection.calls.max is 1000: the streams need three connections
+        for (int i = 0; i < 1 + CONNECTIONS; i++) { // one for the test's own calls, the rest for the streams
           // A small receive window, as a slow client on a slow link would have.
           channels.add(NettyChannelBuilder.forTarget(address).usePlaintext().flowControlWindow(64 * 1024).build());
         }
@@ -99,12 +116,14 @@ class IdleStreamsTest {
         TopicServiceGrpc.newBlockingStub(main).withDeadlineAfter(15, TimeUnit.SECONDS)
             .createTopic(CreateTopicRequest.newBuilder().setName("t").setPartitions(1).build());
 
+        long heapBefore = usedHeapAfterGc();
+        long directBefore = nettyDirectBytes();
         List<Idle> streams = new ArrayList<>();
         for (int i = 0; i < GREEDY; i++) {
           streams.add(open(channels.get(1), Long.MAX_VALUE / 4)); // all the credit in the world, never reads
         }
         for (int i = GREEDY; i < STREAMS_MAX; i++) {
-          streams.add(open(channels.get(1 + i % 3), i % 10 == 0 ? 1 : 0)); // no (or one byte of) credit
+          streams.add(open(channels.get(1 + i % CONNECTIONS), i % 10 == 0 ? 1 : 0)); // no (or one byte of) credit
         }
         TestCluster.await(Duration.ofSeconds(120), STREAMS_MAX + " streams open on the node",
             () -> node.fetchService().subscriptionCount() == STREAMS_MAX);
@@ -136,6 +155,17 @@ class IdleStreamsTest {
         long bound = GREEDY * 3L * (1 << 20) + (STREAMS_MAX / 10) * 2L * BATCH_BYTES;
         assertTrue(sent < bound, "the node handed " + sent + " bytes to streams that never read (bound " + bound
             + "; " + produced + " produced, " + (GREEDY * produced) + " if it ignored flow control)");
+
+        // Memory: heap (after GC) and the transport's direct buffers grew by a bounded amount, not by
+        // what the streams were owed. Both ends of every stream live in this JVM, so this also counts
+        // the 2000 client calls; without flow control the greedy streams alone would queue 20 x 20 MB.
+        long heapGrowth = usedHeapAfterGc() - heapBefore;
+        long directGrowth = nettyDirectBytes() - directBefore;
+        System.out.printf("IdleStreamsTest: %d streams open; heap after GC grew %d MB, netty direct memory %d MB%n",
+            STREAMS_MAX, heapGrowth >> 20, directGrowth >> 20);
+        long memoryBound = 256L << 20;
+        assertTrue(heapGrowth + directGrowth < memoryBound, "heap grew " + heapGrowth + " and direct memory "
+            + directGrowth + " bytes with " + STREAMS_MAX + " non-reading streams (bound " + memoryBound + ")");
 
         // Ending streams frees their places: a new stream is accepted again.
         for (int i = 0; i < 10; i++) {

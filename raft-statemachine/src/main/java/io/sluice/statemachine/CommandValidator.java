@@ -56,6 +56,7 @@ public final class CommandValidator {
               + " is outside 1.." + limits.partitionsMax());
         }
         TopicConfigs.validate(command.getCreateTopic().getConfigsMap(), java.util.List.of());
+        checkTopicLimits(command.getCreateTopic(), core);
       }
       case ALTER_TOPIC_CONFIG -> {
         checkName(command.getAlterTopicConfig().getName());
@@ -201,6 +202,29 @@ public final class CommandValidator {
 
   private void validateAppend(Command command, LogCore core) throws CommandRejectedException {
     validateAppend(command.getAppend(), core);
+  }
+
+  /**
+   * Refuses early what apply would refuse (on the state applied so far; apply, which sees every
+   * create before it, has the last word).
+   */
+  private static void checkTopicLimits(io.sluice.internal.v1.CreateTopic c, LogCore core)
+      throws CommandRejectedException {
+    if (c.getTopicsMax() < 0 || c.getPartitionsTotalMax() < 0) {
+      throw new CommandRejectedException(ErrorReason.INVALID_REQUEST, "negative topic limits");
+    }
+    if (c.getTopicsMax() > 0 && core.topicCount() >= c.getTopicsMax() && core.topic(c.getName()).isEmpty()) {
+      throw new CommandRejectedException(ErrorReason.TOO_MANY_TOPICS, "the cluster already has " + core.topicCount()
+          + " topics, the most topics.max (" + c.getTopicsMax() + ") allows; delete unused topics first");
+    }
+    if (c.getPartitionsTotalMax() > 0 && core.topic(c.getName()).isEmpty()) {
+      long total = core.partitionsTotal();
+      if (total + c.getPartitions() > c.getPartitionsTotalMax()) {
+        throw new CommandRejectedException(ErrorReason.TOO_MANY_PARTITIONS, "topic '" + c.getName() + "' with "
+            + c.getPartitions() + " partitions would take the cluster to " + (total + c.getPartitions())
+            + " partitions, over partitions.max (" + c.getPartitionsTotalMax() + "); " + total + " are in use");
+      }
+    }
   }
 
   /** Checks one produce request's batches: names, partitions, sizes, CRCs. Thread-safe. */

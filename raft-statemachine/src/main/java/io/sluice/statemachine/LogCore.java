@@ -326,6 +326,19 @@ public final class LogCore implements AutoCloseable {
       return error(ErrorReason.TOPIC_EXISTS, "topic '" + c.getName() + "' already exists");
     }
     Invariants.check(c.getPartitions() > 0, "create-topic with %d partitions reached the log", c.getPartitions());
+    // The limits travel in the entry (stamped by the proposing leader), so every replica decides alike.
+    if (c.getTopicsMax() > 0 && topics.size() >= c.getTopicsMax()) {
+      return error(ErrorReason.TOO_MANY_TOPICS, "the cluster already has " + topics.size()
+          + " topics, the most topics.max (" + c.getTopicsMax() + ") allows; delete unused topics first");
+    }
+    if (c.getPartitionsTotalMax() > 0) {
+      long total = partitionsTotal();
+      if (total + c.getPartitions() > c.getPartitionsTotalMax()) {
+        return error(ErrorReason.TOO_MANY_PARTITIONS, "topic '" + c.getName() + "' with " + c.getPartitions()
+            + " partitions would take the cluster to " + (total + c.getPartitions())
+            + " partitions, over partitions.max (" + c.getPartitionsTotalMax() + "); " + total + " are in use");
+      }
+    }
     // The creating entry's Raft index is unique for the cluster's life: a re-created topic never
     // shares keys with an earlier one.
     TopicState t = TopicState.newBuilder()
@@ -341,6 +354,20 @@ public final class LogCore implements AutoCloseable {
     fx.topicsPut.put(t.getName(), t);
     fx.partitionsPut.put(t.getTopicId(), ps);
     return CommandResult.newBuilder().setTopic(t).build();
+  }
+
+  /** Partitions of all topics together (topics.max bounds the walk). */
+  public long partitionsTotal() {
+    long total = 0;
+    for (TopicState t : topics.values()) {
+      total += t.getPartitions();
+    }
+    return total;
+  }
+
+  /** Number of topics. */
+  public int topicCount() {
+    return topics.size();
   }
 
   private CommandResult deleteTopic(DeleteTopic c, WriteBatch batch, Effects fx) throws RocksDBException {

@@ -42,6 +42,22 @@ class CommandValidatorTest {
   }
 
   @Test
+  void topicAndPartitionCountsAreCheckedBeforeTheLog() throws IOException, CommandRejectedException {
+    CommandValidator v = new CommandValidator(Limits.DEFAULT);
+    try (LogCore core = LogCore.open(tmp.resolve("db"))) {
+      new CoreScript(core).run("create-topic a 3");
+      new CoreScript(core).run("create-topic b 1");
+      assertEquals(ErrorReason.TOO_MANY_TOPICS, rejection(v, core, "create-topic c 1 topics.max=2"));
+      assertEquals(ErrorReason.TOO_MANY_PARTITIONS, rejection(v, core, "create-topic c 3 partitions.max=6"));
+      Command fits = CoreScript.command("create-topic c 2 topics.max=3 partitions.max=6", 1);
+      v.validate(fits, fits.getSerializedSize(), core);
+      // An existing name is apply's TOPIC_EXISTS, not a count limit.
+      Command existing = CoreScript.command("create-topic a 1 topics.max=2", 1);
+      v.validate(existing, existing.getSerializedSize(), core);
+    }
+  }
+
+  @Test
   void aGroupCommitIsCheckedRequestByRequestAndAsAWhole() throws IOException, CommandRejectedException {
     // A request may be just smaller than 40 records; a group just larger than two 1-record requests.
     int requestMax = CoreScript.command("append t/1:40", 1).getAppend().getSerializedSize() - 1;

@@ -24,7 +24,7 @@ import java.util.stream.Collectors;
 /**
  * Runs the little command language of the golden files against a {@link LogCore}:
  * <pre>
- * create-topic NAME PARTITIONS [KEY=VALUE …]
+ * create-topic NAME PARTITIONS [KEY=VALUE …]   (topics.max=N, partitions.max=N: the stamped limits)
  * alter-topic NAME [KEY=VALUE …] [-KEY …]          (set, or reset to default)
  * truncate TOPIC/PARTITION OFFSET                 (retention's command)
  * retention-point TOPIC PARTITION CUTOFF_MS BYTES_MAX
@@ -72,7 +72,13 @@ final class CoreScript {
       case "create-topic" -> {
         CreateTopic.Builder t = CreateTopic.newBuilder().setName(w[1]).setPartitions(Integer.parseInt(w[2]));
         for (int i = 3; i < w.length; i++) {
-          t.putConfigs(w[i].split("=")[0], w[i].split("=")[1]);
+          String k = w[i].split("=")[0];
+          String v = w[i].split("=")[1];
+          switch (k) { // the limits the leader stamps into the entry; anything else is a topic config
+            case "topics.max" -> t.setTopicsMax(Integer.parseInt(v));
+            case "partitions.max" -> t.setPartitionsTotalMax(Integer.parseInt(v));
+            default -> t.putConfigs(k, v);
+          }
         }
         c.setCreateTopic(t);
       }

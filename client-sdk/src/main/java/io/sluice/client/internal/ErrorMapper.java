@@ -187,7 +187,9 @@ public final class ErrorMapper {
       case "INVALID_TOPIC_NAME", "INVALID_PARTITION_COUNT", "UNKNOWN_PARTITION", "INVALID_OFFSET",
           "CORRUPT_BATCH", "RECORD_TOO_LARGE", "INVALID_REQUEST" ->
           new InvalidRequestException(message, code, reason, outcome, cause);
-      case "DISK_FULL", "TOO_MANY_REQUESTS" -> new ResourceExhaustedException(message, reason, outcome, cause);
+      case "DISK_FULL", "TOO_MANY_REQUESTS", "TOO_MANY_TOPICS", "TOO_MANY_PARTITIONS" ->
+          new ResourceExhaustedException(message, reason, outcome, cause);
+      case "QUOTA_EXCEEDED" -> new ResourceExhaustedException(message, reason, outcome, retryDelay(cause), cause);
       case "OFFSET_OUT_OF_RANGE" -> new OffsetOutOfRangeException(message, cause);
       case "ILLEGAL_GENERATION", "UNKNOWN_MEMBER_ID", "REBALANCE_IN_PROGRESS" ->
           new CommitFailedException(message, code, reason, cause);
@@ -213,6 +215,27 @@ public final class ErrorMapper {
       case DEADLINE_EXCEEDED -> new TimeoutException(message, code, outcome, cause);
       default -> new SluiceException(message, code, reason, outcome, false, cause);
     };
+  }
+
+  /** The delay of a google.rpc.RetryInfo among the status details, or null. */
+  static java.time.Duration retryDelay(Throwable t) {
+    com.google.rpc.Status status = StatusProto.fromThrowable(t);
+    if (status == null) {
+      return null;
+    }
+    for (Any any : status.getDetailsList()) {
+      if (any.is(com.google.rpc.RetryInfo.class)) {
+        try {
+          com.google.protobuf.Duration d = any.unpack(com.google.rpc.RetryInfo.class).getRetryDelay();
+          if (d.getSeconds() >= 0 && d.getNanos() >= 0) {
+            return java.time.Duration.ofSeconds(d.getSeconds(), d.getNanos());
+          }
+        } catch (InvalidProtocolBufferException e) {
+          return null;
+        }
+      }
+    }
+    return null;
   }
 
   /** The sluice.io ErrorInfo among the status details, or null. */

@@ -8,6 +8,7 @@ import io.sluice.api.v1.ProduceRequest;
 import io.sluice.api.v1.ProduceResponse;
 import io.sluice.client.IndeterminateException;
 import io.sluice.client.NotLeaderException;
+import io.sluice.client.ResourceExhaustedException;
 import io.sluice.client.SluiceException;
 import io.sluice.client.TimeoutException;
 import io.sluice.client.UnavailableException;
@@ -217,6 +218,10 @@ final class Sender implements Runnable {
       if (retry) {
         b.attempts++;
         long delay = hinted ? 0 : Backoff.nanos(retryBackoff, b.attempts);
+        if (e instanceof ResourceExhaustedException re && re.retryAfter().isPresent()) {
+          // Over a quota: the node said when the request would fit; sooner only meets another refusal.
+          delay = Math.max(delay, re.retryAfter().get().toNanos());
+        }
         log.debug("retrying {} in {} ms after {}", b.tp, delay / 1_000_000, e.getMessage());
         accumulator.requeue(b, now + delay, b.sendAlone, e);
       } else if (isolate) {
