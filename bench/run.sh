@@ -8,11 +8,16 @@
 #   --e2e-records N  records per e2e run (default 50000)
 #   --producers N    producers in the produce run (default 1)
 #   --set KEY=VALUE  node configuration passed to every node (repeatable), e.g. to compare tunings
-#   --only LIST      run only these of produce,consume,e2e-5000,e2e-1000,e2e-1by1 (comma-separated)
+#   --only LIST      run only these of produce,consume,e2e-5000,e2e-1000,e2e-1by1,failover (comma-separated)
+#   --failover-rate R  records/s of the produce run during which the leader is killed (default 2000)
 #   --keep           keep the data directory (default: deleted)
 #   --jfr            record a JFR profile of each node into the data directory (implies --keep)
 # Environment: SLUICE_JAVA_OPTS (node and tool JVMs), BENCH_DIR (default: a new temp directory),
 #   BENCH_BASE_PORT (client ports BASE..BASE+2, Raft +100, HTTP +200; default 7470).
+#
+# failover (last, as it leaves two nodes): a paced produce run (1 KiB, linger 5 ms) during which the
+# leader process is killed with SIGKILL; it reports the longest time without an acknowledgement,
+# i.e. the gap between the last acknowledgement before the kill and the first after it.
 #
 # Everything it starts is stopped on exit, failure or Ctrl-C (SIGTERM, then SIGKILL after 15 s).
 set -euo pipefail
@@ -26,7 +31,8 @@ e2e_records=50000
 producers=1
 keep=false
 jfr=false
-only=",produce,consume,e2e-5000,e2e-1000,e2e-1by1,"
+failover_rate=2000
+only=",produce,consume,e2e-5000,e2e-1000,e2e-1by1,failover,"
 sets=()
 while [[ $# -gt 0 ]]; do
   case "$1" in
@@ -36,8 +42,9 @@ while [[ $# -gt 0 ]]; do
     --keep) keep=true; shift ;;
     --jfr) jfr=true; keep=true; shift ;;
     --only) only=",$2,"; shift 2 ;;
+    --failover-rate) failover_rate="$2"; shift 2 ;;
     --set) sets+=(--set "$2"); shift 2 ;;
-    -h|--help) sed -n '2,17p' "${BASH_SOURCE[0]}"; exit 0 ;;
+    -h|--help) sed -n '2,22p' "${BASH_SOURCE[0]}"; exit 0 ;;
     *) echo "bench/run.sh: error: unknown argument $1 (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -129,6 +136,22 @@ run e2e-5000 e2e "${common[@]}" --partitions 6 --record-size 1024 --target-rate 
 run e2e-1000 e2e "${common[@]}" --partitions 6 --record-size 1024 --target-rate 1000 --records "$((e2e_records / 5))" --warmup-records 1000
 run e2e-1by1 e2e "${common[@]}" --partitions 6 --record-size 1024 --records "$((e2e_records / 10))" --warmup-records 1000
 
+# Leader kill under load: produce at a fixed rate for 20 s, SIGKILL the leader's process after 8 s.
+if [[ "$only" == *",failover,"* ]]; then
+  echo "== failover: sluice bench produce at $failover_rate records/s, kill -9 of the leader after 8 s" >&2
+  "$sluice" bench produce "${common[@]}" "${producer[@]}" --partitions 6 --target-rate "$failover_rate" \
+    --duration-s 20 --records 100000000 --warmup-records 1000 >"$dir/failover.json" &
+  bench_pid=$!
+  sleep 10 # the 1,000 warm-up records, then about 8 s of the measured run
+  leader=$("$sluice" cluster status --bootstrap "$bootstrap" 2>/dev/null | sed -n 's/^cluster .*  leader \(n[0-9]\)  .*/\1/p')
+  if [[ -z "$leader" ]]; then echo "bench/run.sh: error: no leader to kill" >&2; exit 1; fi
+  kill -KILL "${pids[$((${leader#n} - 1))]}"
+  echo "killed the leader $leader (pid ${pids[$((${leader#n} - 1))]}) at $(date -u +%H:%M:%S.%N | cut -c1-12)" >&2
+  wait "$bench_pid" || echo "bench/run.sh: the failover produce run reported errors (see $dir/failover.json)" >&2
+  cat "$dir/failover.json" >&2
+  echo "$leader" >"$dir/failover.killed"
+fi
+
 field() { sed -n "s/^  \"$2\": \\(.*\\),\\{0,1\\}\$/\\1/p" "$dir/$1.json" | tr -d ','; }
 echo
 printf '%-34s %12s %9s %9s %9s %9s %9s %7s %15s\n' benchmark records/s MiB/s p50_ms p99_ms p99.9_ms max_ms errors node_cpu_us/rec
@@ -146,5 +169,11 @@ for name in produce consume e2e-5000 e2e-1000 e2e-1by1; do
     "$(field "$name" latency_p999_ms)" "$(field "$name" latency_max_ms)" "$(field "$name" errors)" \
     "$(cat "$dir/$name.cpu")"
 done
+if [[ -f "$dir/failover.json" ]]; then
+  echo "leader kill -9 during produce at $failover_rate records/s (killed $(cat "$dir/failover.killed")):" \
+    "longest time without an acknowledgement $(field failover success_gap_max_ms) ms" \
+    "(ended $(field failover success_gap_end_s) s into the run), errors $(field failover errors)," \
+    "p99 $(field failover latency_p99_ms) ms"
+fi
 echo "(node_cpu_us/rec: CPU time of the three node processes during the run per record, warm-up included)"
 echo "($(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, $(uname -m), 3 nodes on 127.0.0.1, 6 partitions, replication 3)"

@@ -139,6 +139,27 @@ class ProducerTest {
   }
 
   @Test
+  void retriesOnTheNewLeaderWithoutWaitingOutTheBackoff() throws Exception {
+    // n1 dies as leader (UNAVAILABLE, no hint); a refresh then finds n2 leading. The batch must go
+    // to n2 as soon as it is known, not after the 30 s backoff meant for the failed leader.
+    cluster.node(1).produce = (q, o) -> {
+      cluster.leaderId = "n2";
+      o.onError(FakeCluster.error(Status.Code.UNAVAILABLE, ErrorReason.NO_LEADER, SluiceErrors.NOT_WRITTEN));
+    };
+    cluster.node(2).produce = (q, o) -> cluster.node(2).defaultProduce(q, o);
+    client = cluster.client().build();
+    Producer producer = client.newProducer(ProducerConfig.builder().linger(Duration.ZERO)
+        .retryBackoff(Duration.ofSeconds(30)).build());
+
+    RecordMetadata md = await(producer.send(ProducerRecord.builder("orders").partition(1).value(bytes("x")).build()));
+
+    assertEquals(0, md.offset());
+    assertEquals(1, cluster.node(1).produceRequests.size());
+    assertEquals(1, cluster.node(2).produceRequests.size());
+    assertEquals(List.of("x"), cluster.values("orders", 1), "written exactly once");
+  }
+
+  @Test
   void retriesNoLeaderThenSucceeds() throws Exception {
     AtomicInteger calls = new AtomicInteger();
     cluster.node(1).produce = (q, o) -> {

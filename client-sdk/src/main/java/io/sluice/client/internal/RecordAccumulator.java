@@ -579,6 +579,34 @@ final class RecordAccumulator {
   }
 
   /** Puts {@code b} back into its partition's queue before every batch created after it. */
+  /**
+   * Makes every queued batch that waits out a retry backoff ready now; the sender calls this when
+   * a new leader is known (like Kafka's KIP-951): the backoff was for the old leader's failure, and
+   * sleeping it out (doubling up to 1 s) would only delay the failover. Linger and order are kept.
+   *
+   * @return how many batches were waiting for a retry
+   */
+  int skipRetryBackoff(long nowNanos) {
+    lock.lock();
+    try {
+      int n = 0;
+      for (ArrayDeque<ProducerBatch> q : queues.values()) {
+        for (ProducerBatch b : q) {
+          if (b.retryAtNanos - nowNanos > 0 && b.attempts > 0) {
+            b.retryAtNanos = nowNanos;
+            n++;
+          }
+        }
+      }
+      if (n > 0) {
+        signal();
+      }
+      return n;
+    } finally {
+      lock.unlock();
+    }
+  }
+
   private void insertInOrder(ProducerBatch b) {
     ArrayDeque<ProducerBatch> q = queues.computeIfAbsent(b.tp, k -> new ArrayDeque<>());
     ArrayDeque<ProducerBatch> earlier = new ArrayDeque<>();

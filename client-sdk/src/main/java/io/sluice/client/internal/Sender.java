@@ -56,6 +56,8 @@ final class Sender implements Runnable {
   /** Why the last InitProducer failed, for the errors of batches that waited for it; null after a success. */
   private volatile SluiceException producerIdError;
   private volatile boolean running = true;
+  /** The leader of the previous loop; sender thread only. */
+  private String lastLeader;
 
   Sender(ClientContext ctx, RecordAccumulator accumulator, BufferMemory memory, PartitionCounts partitionCounts,
       int maxInFlightRequests, Duration retryBackoff, Duration deliveryTimeout, boolean idempotent) {
@@ -92,6 +94,16 @@ final class Sender implements Runnable {
 
   private void runOnce() throws InterruptedException {
     String leader = ctx.metadata().leaderAddress();
+    if (leader != null && !leader.equals(lastLeader)) {
+      // A new leader (after a failover, or a hint): batches backing off from the old one go now.
+      int expedited = accumulator.skipRetryBackoff(System.nanoTime());
+      if (expedited > 0) {
+        log.debug("new leader {}: retrying {} batches without waiting out their backoff", leader, expedited);
+      }
+    }
+    if (leader != null) {
+      lastLeader = leader;
+    }
     boolean canSend = leader != null && inFlightRequests.get() < maxInFlightRequests;
     RecordAccumulator.Drain drain = accumulator.drain(canSend);
     for (ProducerBatch b : drain.expired()) {
@@ -206,6 +218,9 @@ final class Sender implements Runnable {
     }
     boolean hinted = e instanceof NotLeaderException nl && nl.leaderAddress() != null
         && !nl.leaderAddress().equals(leader);
+    // Another leader is already known (a refresh finished first): no reason to back off from it.
+    String current = ctx.metadata().leaderAddress();
+    boolean leaderMoved = hinted || current != null && !current.equals(leader);
     // With idempotence an unknown outcome is retried too: the leader recognises a batch it holds.
     boolean retry = e.retriable() && e.writeOutcome() == WriteOutcome.NOT_WRITTEN
         || idempotent && e.writeOutcome() == WriteOutcome.UNKNOWN;
@@ -217,7 +232,7 @@ final class Sender implements Runnable {
     for (ProducerBatch b : batches) {
       if (retry) {
         b.attempts++;
-        long delay = hinted ? 0 : Backoff.nanos(retryBackoff, b.attempts);
+        long delay = leaderMoved ? 0 : Backoff.nanos(retryBackoff, b.attempts);
         if (e instanceof ResourceExhaustedException re && re.retryAfter().isPresent()) {
           // Over a quota: the node said when the request would fit; sooner only meets another refusal.
           delay = Math.max(delay, re.retryAfter().get().toNanos());

@@ -29,8 +29,10 @@ import picocli.CommandLine.Spec;
  *
  * <p>Every run prints progress lines on standard error while it runs, then one summary line
  * ({@code records=… seconds=… records/s=… MiB/s=… latency-ms avg=… p50=… p99=… p99.9=… max=…
- * errors=…}) on standard output, or with {@code --json} one JSON object instead. Exit 0 when no
- * record failed, 1 otherwise (the figures are still printed), 2 for bad usage.
+ * errors=…}, then for produce and e2e {@code gap-ms max=… at-s=…}: the longest time without an
+ * acknowledgement or arrival, and when it ended) on standard output, or with {@code --json} one
+ * JSON object instead. Exit 0 when no record failed, 1 otherwise (the figures are still printed),
+ * 2 for bad usage.
  */
 @Command(
     name = "bench",

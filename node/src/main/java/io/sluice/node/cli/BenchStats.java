@@ -32,6 +32,11 @@ final class BenchStats {
   private final AtomicLong bytes = new AtomicLong();
   private final AtomicLong errors = new AtomicLong();
   private final long startNanos;
+  /** Completion time of the latest success, and the longest interval between two (or from the start to the first). */
+  private long lastSuccessNanos;
+  private long successGapNanosMax;
+  private long successGapEndNanos;
+  private final Object gapLock = new Object();
   private long lastProgressNanos;
   private long lastProgressRecords;
   private long lastProgressBytes;
@@ -46,10 +51,31 @@ final class BenchStats {
 
   /** One record done: acknowledged (produce), received (e2e) or read (consume). */
   void recordSuccess(int recordBytes, long latencyNanos) {
+    recordSuccess(recordBytes, latencyNanos, System.nanoTime());
+  }
+
+  /** {@link #recordSuccess(int, long)} completed at {@code nowNanos} ({@link System#nanoTime()}). */
+  void recordSuccess(int recordBytes, long latencyNanos, long nowNanos) {
     records.incrementAndGet();
     bytes.addAndGet(recordBytes);
     if (withLatency) {
       recorder.recordValue(Math.min(LATENCY_US_MAX, Math.max(0, latencyNanos / 1_000)));
+      noteSuccessAt(nowNanos);
+    }
+  }
+
+  /**
+   * Tracks the longest time without a success: after a leader is killed under a steady load this
+   * is the gap between the last acknowledgement before and the first after (bench/run.sh failover).
+   */
+  private void noteSuccessAt(long nowNanos) {
+    synchronized (gapLock) {
+      long previous = lastSuccessNanos == 0 ? startNanos : lastSuccessNanos;
+      if (nowNanos - previous > successGapNanosMax) {
+        successGapNanosMax = nowNanos - previous;
+        successGapEndNanos = nowNanos;
+      }
+      lastSuccessNanos = Math.max(lastSuccessNanos, nowNanos);
     }
   }
 
@@ -119,7 +145,15 @@ final class BenchStats {
           total.getValueAtPercentile(99) / 1000.0, total.getValueAtPercentile(99.9) / 1000.0,
           total.getMaxValue() / 1000.0);
     }
-    return new Result(n, seconds, n / seconds, bytes.get() / MIB / seconds, latency, errors.get());
+    Double gapMaxMs = null;
+    Double gapEndS = null;
+    synchronized (gapLock) {
+      if (withLatency && lastSuccessNanos != 0) {
+        gapMaxMs = successGapNanosMax / 1e6;
+        gapEndS = (successGapEndNanos - startNanos) / 1e9;
+      }
+    }
+    return new Result(n, seconds, n / seconds, bytes.get() / MIB / seconds, latency, errors.get(), gapMaxMs, gapEndS);
   }
 
   /** Latency figures in milliseconds. */
@@ -131,9 +165,12 @@ final class BenchStats {
    * @param records records counted (acknowledged, received or read), warm-up excluded
    * @param seconds time from the first counted record's send (or the first read) to the last completion
    * @param latency null when the run measures none, or no record completed
+   * @param successGapMaxMs the longest time without a success (acknowledgement or arrival), counting
+   *     from the start; null when the run measures no latency or nothing succeeded
+   * @param successGapEndS when that longest gap ended, in seconds from the start; null with it
    */
   record Result(long records, double seconds, double recordsPerSecond, double mibPerSecond,
-      Latency latency, long errors) {
+      Latency latency, long errors, Double successGapMaxMs, Double successGapEndS) {
 
     /** One line: every figure, key=value, in a fixed order. */
     String line() {
@@ -146,6 +183,9 @@ final class BenchStats {
             latency.p50Ms(), latency.p99Ms(), latency.p999Ms(), latency.maxMs()));
       }
       s.append(" errors=").append(errors);
+      if (successGapMaxMs != null) {
+        s.append(String.format(Locale.ROOT, " gap-ms max=%.3f at-s=%.3f", successGapMaxMs, successGapEndS));
+      }
       return s.toString();
     }
 
@@ -164,6 +204,8 @@ final class BenchStats {
       m.put("latency_p999_ms", latency == null ? null : round(latency.p999Ms()));
       m.put("latency_max_ms", latency == null ? null : round(latency.maxMs()));
       m.put("errors", errors);
+      m.put("success_gap_max_ms", successGapMaxMs == null ? null : round(successGapMaxMs));
+      m.put("success_gap_end_s", successGapEndS == null ? null : round(successGapEndS));
       return m;
     }
 

@@ -62,13 +62,13 @@ class BenchCommandTest {
     long start = 1_000_000_000L;
     BenchStats stats = new BenchStats(true, start);
     for (int i = 1; i <= 100; i++) {
-      stats.recordSuccess(1024, i * 1_000_000L); // 1..100 ms
+      stats.recordSuccess(1024, i * 1_000_000L, start + i * 10_000_000L); // 1..100 ms, one every 10 ms
     }
     java.io.StringWriter text = new java.io.StringWriter();
     stats.progress("acknowledged", start + 2_000_000_000L, new java.io.PrintWriter(text));
     assertEquals("100 records acknowledged, 50.0 records/s (0.05 MiB/s), 50.50 ms avg latency, 99.01 ms p99,"
         + " 100.03 ms max", text.toString().strip());
-    stats.recordSuccess(1024, 1_000_000L);
+    stats.recordSuccess(1024, 1_000_000L, start + 2_500_000_000L); // 1.5 s after the previous one
     stats.recordError(new RuntimeException("boom"));
     text.getBuffer().setLength(0);
     stats.progress("acknowledged", start + 3_000_000_000L, new java.io.PrintWriter(text));
@@ -83,7 +83,8 @@ class BenchCommandTest {
     assertEquals(50.0, result.latency().p50Ms(), 0.1);
     assertEquals(100.0, result.latency().maxMs(), 0.1);
     assertEquals("records=101 seconds=4.000 records/s=25.3 MiB/s=0.02 latency-ms avg=50.013 p50=50.015"
-        + " p99=99.007 p99.9=100.031 max=100.031 errors=1", result.line());
+        + " p99=99.007 p99.9=100.031 max=100.031 errors=1 gap-ms max=1500.000 at-s=2.500", result.line());
+    assertEquals(1500.0, result.successGapMaxMs(), 1e-9, "the longest time without an acknowledgement");
   }
 
   @Nested
@@ -153,7 +154,8 @@ class BenchCommandTest {
       CliRun paced = ok("bench", "e2e", "--topic", "b2", "--records", "400", "--target-rate", "400",
           "--record-size", "100");
       Matcher m = Pattern.compile("^records=400 seconds=(\\S+) records/s=(\\S+) MiB/s=\\S+ latency-ms avg=\\S+"
-          + " p50=\\S+ p99=\\S+ p99\\.9=\\S+ max=\\S+ errors=0$", Pattern.MULTILINE).matcher(paced.out());
+          + " p50=\\S+ p99=\\S+ p99\\.9=\\S+ max=\\S+ errors=0 gap-ms max=\\S+ at-s=\\S+$",
+          Pattern.MULTILINE).matcher(paced.out());
       assertTrue(m.find(), "summary line: " + paced.out());
       // 400 records at 400/s cannot take less than about a second (the last one is sent at 0.9975 s).
       assertTrue(Double.parseDouble(m.group(1)) >= 0.99, "paced run took " + m.group(1) + " s");
