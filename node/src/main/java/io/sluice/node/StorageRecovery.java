@@ -270,6 +270,22 @@ final class StorageRecovery {
         client -> client.admin().addNode(id, raft), Set.of());
   }
 
+  /**
+   * A client of the peers' client ports. With TLS on it trusts the peer CA (the peers' certificates
+   * serve both ports) and shows this node's own certificate, which is also a client certificate.
+   */
+  private SluiceClient clientOf(Map<String, String> contacts, Duration requestTimeout) {
+    SluiceClient.Builder builder = SluiceClient.builder().bootstrap(List.copyOf(contacts.values()))
+        .requestTimeout(requestTimeout);
+    if (config.tlsEnabled()) {
+      String peerCa = config.get(NodeConfig.TLS_PEER_CA_FILE);
+      builder.tlsTrustCertificates(java.nio.file.Path.of(peerCa.isBlank() ? config.get(NodeConfig.TLS_CLIENT_CA_FILE) : peerCa))
+          .tlsClientCertificate(java.nio.file.Path.of(config.get(NodeConfig.TLS_CERT_FILE)),
+              java.nio.file.Path.of(config.get(NodeConfig.TLS_KEY_FILE)));
+    }
+    return builder.build();
+  }
+
   private void askUntilDone(Map<String, String> contacts, long deadlineNanos, String what, long attemptMsMax,
       Function<SluiceClient, CompletableFuture<?>> call, Set<String> doneReasons) throws IOException {
     long backoffMs = BACKOFF_MS_MIN;
@@ -282,8 +298,7 @@ final class StorageRecovery {
       }
       long attemptMs = Math.min(remainingMs, attemptMsMax);
       String failure;
-      try (SluiceClient client = SluiceClient.builder().bootstrap(List.copyOf(contacts.values()))
-          .requestTimeout(Duration.ofMillis(Math.max(1000, attemptMs / 2))).build()) {
+      try (SluiceClient client = clientOf(contacts, Duration.ofMillis(Math.max(1000, attemptMs / 2)))) {
         call.apply(client).get(attemptMs, TimeUnit.MILLISECONDS);
         LOG.info("node {}: {}: done (attempt {})", config.nodeId(), what, attempt);
         return;
