@@ -80,7 +80,7 @@ class AuthStateTest {
   }
 
   @Test
-  void validatorRefusesMalformedAuthCommands() throws IOException {
+  void validatorRefusesMalformedAuthCommands() throws Exception {
     CommandValidator v = new CommandValidator(Limits.DEFAULT);
     try (LogCore core = LogCore.open(tmp.resolve("db"))) {
       CommandRejectedException e = assertThrows(CommandRejectedException.class, () -> v.validate(
