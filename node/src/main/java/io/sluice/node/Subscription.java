@@ -61,6 +61,9 @@ final class Subscription implements StreamObserver<SubscribeRequest> {
   private final AtomicBoolean ended = new AtomicBoolean();
 
   private final AtomicLong bytesSent;
+  // Who opened the stream, and with which token (null: a certificate or no authentication).
+  private final io.sluice.node.security.Principal principal = io.sluice.node.security.Principal.current();
+  private final byte[] tokenSha256 = io.sluice.node.security.Authenticator.TOKEN_SHA256_KEY.get();
 
   Subscription(SluiceNode node, StreamObserver<SubscribeResponse> out, Executor executor, Runnable onEnd,
       AtomicLong bytesSent) {
@@ -114,6 +117,8 @@ final class Subscription implements StreamObserver<SubscribeRequest> {
     }
     List<Position> list = new ArrayList<>();
     for (PartitionFetch p : request.getPartitionsList()) {
+      node.authorizer().check(principal, io.sluice.node.security.Authorizer.Kind.TOPIC, p.getTopic(),
+          io.sluice.api.v1.AclOperation.ACL_OPERATION_CONSUME, SUBSCRIBE_METHOD, false);
       int partitions = node.core().topic(p.getTopic())
           .orElseThrow(() -> Errors.notWritten(ErrorReason.UNKNOWN_TOPIC, "topic '" + p.getTopic() + "' does not exist"))
           .getPartitions();
@@ -126,6 +131,41 @@ final class Subscription implements StreamObserver<SubscribeRequest> {
       list.add(new Position(p.getTopic(), p.getPartition(), p.getOffset()));
     }
     return List.copyOf(list);
+  }
+
+  private static final String SUBSCRIBE_METHOD =
+      io.sluice.api.v1.FetchServiceGrpc.getSubscribeMethod().getFullMethodName();
+
+  /**
+   * Ends the stream with UNAUTHENTICATED if its token was revoked since it opened, or with
+   * PERMISSION_DENIED if its principal may no longer consume one of its topics. Called
+   * periodically (auth.recheck.interval.ms) from the node's scheduler; any thread.
+   */
+  void recheck() {
+    if (done) {
+      return;
+    }
+    if (tokenSha256 != null && !node.authenticator().stillValid(tokenSha256)) {
+      fail(io.sluice.node.security.AuthErrors.unauthenticated("the token this stream authenticated with was"
+          + " revoked"));
+      return;
+    }
+    List<Position> ps = positions;
+    if (ps == null) {
+      return;
+    }
+    for (Position p : ps) {
+      if (!node.authorizer().allowed(principal, io.sluice.node.security.Authorizer.Kind.TOPIC, p.topic,
+          io.sluice.api.v1.AclOperation.ACL_OPERATION_CONSUME)) {
+        try {
+          node.authorizer().check(principal, io.sluice.node.security.Authorizer.Kind.TOPIC, p.topic,
+              io.sluice.api.v1.AclOperation.ACL_OPERATION_CONSUME, SUBSCRIBE_METHOD, false);
+        } catch (RuntimeException e) {
+          fail(e);
+        }
+        return;
+      }
+    }
   }
 
   private void schedule() {
@@ -190,6 +230,9 @@ final class Subscription implements StreamObserver<SubscribeRequest> {
       creditBytes.addAndGet(-bytes);
       bytesSent.addAndGet(bytes);
       synchronized (out) {
+        if (done) {
+          return sent; // ended meanwhile (revoked, cancelled): nothing more may be sent
+        }
         out.onNext(SubscribeResponse.newBuilder().setData(data).build());
       }
       sent = true;

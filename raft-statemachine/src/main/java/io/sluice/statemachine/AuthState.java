@@ -35,11 +35,14 @@ final class AuthState {
   private final Map<ByteBuffer, StoredToken> tokensByHash = new ConcurrentHashMap<>();
   private final Map<String, StoredToken> tokensById = new ConcurrentHashMap<>();
   private final Map<String, AclEntry> acls = new ConcurrentHashMap<>();
+  // Sorted, immutable copy of acls: authorization reads it on every call, so it is built once per change.
+  private volatile List<AclEntry> aclList = List.of();
 
   void clear() {
     tokensByHash.clear();
     tokensById.clear();
     acls.clear();
+    aclList = List.of();
   }
 
   void load(RocksDB db) throws InvalidProtocolBufferException {
@@ -55,6 +58,7 @@ final class AuthState {
         acls.put(aclKey(a), a);
       }
     }
+    aclList = sortedAcls();
   }
 
   private void put(StoredToken t) {
@@ -132,8 +136,11 @@ final class AuthState {
       tokensByHash.remove(ByteBuffer.wrap(t.getSecretSha256().toByteArray()));
       tokensById.remove(t.getTokenId());
     }
-    acls.putAll(fx.aclsPut);
-    fx.aclsRemoved.forEach(acls::remove);
+    if (!fx.aclsPut.isEmpty() || !fx.aclsRemoved.isEmpty()) {
+      acls.putAll(fx.aclsPut);
+      fx.aclsRemoved.forEach(acls::remove);
+      aclList = sortedAcls();
+    }
   }
 
   // Reads: any thread.
@@ -149,8 +156,12 @@ final class AuthState {
   }
 
   List<AclEntry> acls() {
+    return aclList;
+  }
+
+  private List<AclEntry> sortedAcls() {
     List<AclEntry> out = new ArrayList<>(acls.values());
     out.sort(Comparator.comparing(AuthState::aclKey));
-    return out;
+    return List.copyOf(out);
   }
 }
