@@ -159,8 +159,24 @@ public final class SluiceClient implements AutoCloseable {
     private Duration metadataRefreshBackoff = DEFAULT_METADATA_REFRESH_BACKOFF;
     private Function<String, ManagedChannel> channelFactory;
     private int maxInboundMessageBytes = RpcClient.INBOUND_MESSAGE_BYTES_MAX;
+    private io.sluice.client.internal.BearerToken token;
 
     private Builder() {}
+
+    /**
+     * A bearer token (from {@code sluice auth token create} or {@link Admin#createToken}) sent as
+     * {@code authorization: Bearer <token>} with every call, for clusters with authentication on.
+     * Default: none (a client certificate, or a cluster without authentication). The token is
+     * never logged. Over a plaintext connection it crosses the network in clear: use TLS.
+     *
+     * @param token the secret; null for none
+     * @return this builder
+     * @throws IllegalArgumentException when it is empty or holds spaces or non-ASCII characters
+     */
+    public Builder token(String token) {
+      this.token = token == null ? null : new io.sluice.client.internal.BearerToken(token);
+      return this;
+    }
 
     /**
      * Largest response the client reads, in bytes; at least 1 MiB. Default 128 MiB. A fetch
@@ -246,6 +262,11 @@ public final class SluiceClient implements AutoCloseable {
       if (channelFactory == null) {
         int inboundMax = maxInboundMessageBytes;
         channelFactory = address -> RpcClient.nettyChannel(address, inboundMax);
+      }
+      if (token != null) {
+        Function<String, ManagedChannel> plain = channelFactory;
+        io.sluice.client.internal.BearerToken credentials = token;
+        channelFactory = address -> credentials.applyTo(plain.apply(address));
       }
       return new SluiceClient(this);
     }
