@@ -15,10 +15,11 @@ public class AuthenticationException extends SluiceException {
    * Creates the exception; the SDK does, from the server's error.
    *
    * @param message      what was refused, for people
+   * @param reason       the server's ErrorReason name, or null when the answer carried none
    * @param writeOutcome NOT_WRITTEN, or NOT_A_WRITE for reads
    * @param cause        the underlying gRPC exception, or null
    */
-  public AuthenticationException(String message, WriteOutcome writeOutcome, Throwable cause) {
-    super(message, Status.Code.UNAUTHENTICATED, "AUTHENTICATION_FAILED", writeOutcome, false, cause);
+  public AuthenticationException(String message, String reason, WriteOutcome writeOutcome, Throwable cause) {
+    super(message, Status.Code.UNAUTHENTICATED, reason, writeOutcome, false, cause);
   }
 }

@@ -14,10 +14,11 @@ public class AuthorizationException extends SluiceException {
    * Creates the exception; the SDK does, from the server's error.
    *
    * @param message      what was refused, for people
+   * @param reason       the server's ErrorReason name, or null when the answer carried none
    * @param writeOutcome NOT_WRITTEN, or NOT_A_WRITE for reads
    * @param cause        the underlying gRPC exception, or null
    */
-  public AuthorizationException(String message, WriteOutcome writeOutcome, Throwable cause) {
-    super(message, Status.Code.PERMISSION_DENIED, "AUTHORIZATION_FAILED", writeOutcome, false, cause);
+  public AuthorizationException(String message, String reason, WriteOutcome writeOutcome, Throwable cause) {
+    super(message, Status.Code.PERMISSION_DENIED, reason, writeOutcome, false, cause);
   }
 }

@@ -49,7 +49,13 @@ public final class SluiceClient implements AutoCloseable {
   private volatile boolean closed;
 
   private SluiceClient(Builder b) {
-    RpcClient rpc = new RpcClient(b.channelFactory);
+    Function<String, ManagedChannel> channels = b.channelFactory;
+    if (b.token != null) {
+      io.sluice.client.internal.BearerToken credentials = b.token;
+      Function<String, ManagedChannel> plain = b.channelFactory;
+      channels = address -> credentials.applyTo(plain.apply(address));
+    }
+    RpcClient rpc = new RpcClient(channels);
     ScheduledThreadPoolExecutor scheduler = new ScheduledThreadPoolExecutor(1, r -> {
       Thread t = Executors.defaultThreadFactory().newThread(r);
       t.setName("sluice-client-timer");
@@ -263,11 +269,7 @@ public final class SluiceClient implements AutoCloseable {
         int inboundMax = maxInboundMessageBytes;
         channelFactory = address -> RpcClient.nettyChannel(address, inboundMax);
       }
-      if (token != null) {
-        Function<String, ManagedChannel> plain = channelFactory;
-        io.sluice.client.internal.BearerToken credentials = token;
-        channelFactory = address -> credentials.applyTo(plain.apply(address));
-      }
+
       return new SluiceClient(this);
     }
   }
