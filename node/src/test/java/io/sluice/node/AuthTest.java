@@ -169,9 +169,16 @@ class AuthTest {
             .setRecords(ByteString.copyFrom(batch(value)))).build());
   }
 
-  /** A token for {@code principal}, made by the bootstrap admin. */
+  /**
+   * A token for {@code principal}, made by the bootstrap admin, once every node applied it (a
+   * follower knows a token only from the entry that created it: until then it refuses it).
+   */
   private String tokenFor(String principal) throws Exception {
     CreatedToken t = admin.admin().createToken(principal, "test").get(30, TimeUnit.SECONDS);
+    byte[] sha = io.sluice.node.security.Authenticator.sha256(t.secret());
+    for (SluiceNode n : cluster.nodes.values()) {
+      TestCluster.await(WAIT, "token of " + principal + " applied on " + n.id(), () -> n.core().tokenByHash(sha).isPresent());
+    }
     return t.secret();
   }
 
