@@ -186,4 +186,53 @@ public interface Admin {
    * @return completes when the group is deleted
    */
   CompletableFuture<Void> deleteGroup(String groupId);
+
+  /**
+   * Creates a bearer token for {@code principal} (cluster admin only). The returned secret is shown
+   * once: the cluster stores only its SHA-256.
+   *
+   * @param principal the principal the token authenticates as
+   * @param name      a label for people; may be empty
+   * @return the new token with its secret
+   */
+  CompletableFuture<CreatedToken> createToken(String principal, String name);
+
+  /**
+   * Revokes a token (cluster admin only): every node refuses it once it applied the revocation,
+   * and open consumer streams using it end with {@link AuthenticationException}.
+   *
+   * @param id the token's id
+   * @return completes when revoked; fails with UNKNOWN_TOKEN for an unknown id
+   */
+  CompletableFuture<Void> revokeToken(String id);
+
+  /**
+   * Every live token, without secrets (cluster admin only).
+   *
+   * @return the tokens, oldest first
+   */
+  CompletableFuture<List<AuthToken>> listTokens();
+
+  /**
+   * Adds an allow rule (cluster admin only); adding an existing one changes nothing.
+   *
+   * @param acl the rule
+   * @return completes when added
+   */
+  CompletableFuture<Void> addAcl(Acl acl);
+
+  /**
+   * Removes a rule (cluster admin only).
+   *
+   * @param acl the rule
+   * @return whether it existed
+   */
+  CompletableFuture<Boolean> removeAcl(Acl acl);
+
+  /**
+   * Every rule (cluster admin only).
+   *
+   * @return the rules, sorted by principal, resource and operation
+   */
+  CompletableFuture<List<Acl>> listAcls();
 }

@@ -51,7 +51,13 @@ public final class SluiceClient implements AutoCloseable {
   private volatile boolean closed;
 
   private SluiceClient(Builder b) {
-    RpcClient rpc = new RpcClient(b.channelFactory, b.transportTls);
+    Function<String, ManagedChannel> channels = b.channelFactory;
+    if (b.token != null) {
+      io.sluice.client.internal.BearerToken credentials = b.token;
+      Function<String, ManagedChannel> plain = b.channelFactory;
+      channels = address -> credentials.applyTo(plain.apply(address));
+    }
+    RpcClient rpc = new RpcClient(channels, b.transportTls);
     ScheduledThreadPoolExecutor scheduler = new ScheduledThreadPoolExecutor(1, r -> {
       Thread t = Executors.defaultThreadFactory().newThread(r);
       t.setName("sluice-client-timer");
@@ -166,6 +172,7 @@ public final class SluiceClient implements AutoCloseable {
     private Path tlsTrustCertificates;
     private Path tlsClientCertificate;
     private Path tlsClientKey;
+    private io.sluice.client.internal.BearerToken token;
 
     private Builder() {}
 
@@ -208,6 +215,21 @@ public final class SluiceClient implements AutoCloseable {
      */
     public Builder tls(boolean enabled) {
       this.tls = enabled;
+      return this;
+    }
+
+    /**
+     * A bearer token (from {@code sluice auth token create} or {@link Admin#createToken}) sent as
+     * {@code authorization: Bearer <token>} with every call, for clusters with authentication on.
+     * Default: none (a client certificate, or a cluster without authentication). The token is
+     * never logged. Over a plaintext connection it crosses the network in clear: use TLS.
+     *
+     * @param token the secret; null for none
+     * @return this builder
+     * @throws IllegalArgumentException when it is empty or holds spaces or non-ASCII characters
+     */
+    public Builder token(String token) {
+      this.token = token == null ? null : new io.sluice.client.internal.BearerToken(token);
       return this;
     }
 
@@ -299,6 +321,7 @@ public final class SluiceClient implements AutoCloseable {
         channelFactory = address -> RpcClient.nettyChannel(address, inboundMax, clientTls);
         transportTls = clientTls != null;
       }
+
       return new SluiceClient(this);
     }
   }

@@ -126,7 +126,28 @@ final class FetchService extends FetchServiceGrpc.FetchServiceImplBase {
         public void onCompleted() {}
       };
     }
-    return new Subscription(node, observer, rereads, subscriptions::decrementAndGet, subscribeBytesSent);
+    Subscription[] self = new Subscription[1];
+    Subscription s = new Subscription(node, observer, rereads, () -> {
+      subscriptions.decrementAndGet();
+      live.remove(self[0]);
+    }, subscribeBytesSent);
+    self[0] = s;
+    live.add(s);
+    return s;
+  }
+
+  /** Open Subscribe streams, re-checked for revoked tokens and removed ACLs. */
+  private final java.util.Set<Subscription> live = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+  /** Ends the streams whose token was revoked or whose ACL was removed (auth.recheck.interval.ms). */
+  void recheckSubscriptions() {
+    for (Subscription s : live) {
+      try {
+        s.recheck();
+      } catch (RuntimeException e) {
+        org.slf4j.LoggerFactory.getLogger(FetchService.class).warn("re-checking a Subscribe stream failed", e);
+      }
+    }
   }
 
   /** Subscribe streams open now (for tests and metrics). */

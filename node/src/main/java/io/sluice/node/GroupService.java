@@ -243,7 +243,12 @@ final class GroupService extends GroupServiceGrpc.GroupServiceImplBase {
   @Override
   public void listGroups(ListGroupsRequest request, StreamObserver<ListGroupsResponse> observer) {
     ListGroupsResponse.Builder r = ListGroupsResponse.newBuilder();
+    io.sluice.node.security.Principal principal = io.sluice.node.security.Principal.current();
     for (StoredGroup g : node.core().groups()) {
+      if (!node.authorizer().allowed(principal, io.sluice.node.security.Authorizer.Kind.GROUP, g.getGroupId(),
+          io.sluice.api.v1.AclOperation.ACL_OPERATION_DESCRIBE)) {
+        continue; // only the groups the caller may describe
+      }
       r.addGroups(GroupListing.newBuilder().setGroupId(g.getGroupId()).setState(g.getState())
           .setGeneration(g.getGeneration()).setMembers(g.getMembersCount()));
     }

@@ -236,6 +236,29 @@ public final class NodeConfig {
   public static final Key METRICS_TOPICS_MAX = key("metrics.topics.max", "1000", "topics",
       "Most topics with their own per-topic series; records of further topics are counted under `topic=\"(other)\"`.");
 
+  // Authentication, ACLs and audit (io.sluice.node.security)
+  public static final Key AUTH_ENABLED = key("auth.enabled", "false", "boolean",
+      "Require every client call to authenticate (bearer token, or client certificate CN under mutual TLS) and"
+          + " authorize it against the ACLs: default deny. false: every call runs as `anonymous` and is allowed.");
+  public static final Key AUTH_BOOTSTRAP_ADMIN = key("auth.bootstrap.admin", "admin", "principal",
+      "Principal that may do everything whatever the ACLs say (the cluster's first administrator).");
+  public static final Key AUTH_BOOTSTRAP_TOKEN_FILE = key("auth.bootstrap.token.file", "", "path",
+      "File holding a secret (one line, at least 32 characters) that authenticates as `auth.bootstrap.admin`;"
+          + " read at start. Empty: no bootstrap token (the admin can still authenticate by certificate).");
+  public static final Key AUTH_TOKENS_MAX = key("auth.tokens.max", "10000", "tokens",
+      "Most live tokens the cluster keeps; creating one more fails with TOO_MANY_AUTH_ENTRIES.");
+  public static final Key AUTH_ACLS_MAX = key("auth.acls.max", "10000", "ACLs",
+      "Most ACLs the cluster keeps; adding one more fails with TOO_MANY_AUTH_ENTRIES.");
+  public static final Key AUTH_RECHECK_INTERVAL_MS = key("auth.recheck.interval.ms", "1000", "ms",
+      "How often a node re-checks the token of each open Subscribe stream; a stream whose token was revoked"
+          + " ends with UNAUTHENTICATED within about this long after the node applied the revocation.");
+  public static final Key AUDIT_ALLOWS = key("audit.allows", "false", "boolean",
+      "Also write an audit line for every allowed call (denials, admin and alter operations, token and ACL"
+          + " changes are always audited).");
+  public static final Key AUDIT_FILE = key("audit.file", "", "path",
+      "File the audit log (logger `sluice.audit`) is appended to, apart from the server log. Empty: audit lines"
+          + " go to the server log stream, under the logger name `sluice.audit`.");
+
   private final Map<String, String> values;
 
   private NodeConfig(Map<String, String> values) {
@@ -389,6 +412,20 @@ public final class NodeConfig {
     }
     if (getInt(METRICS_TOPICS_MAX) <= 0) {
       throw new IllegalArgumentException(METRICS_TOPICS_MAX.name() + " must be positive, got " + get(METRICS_TOPICS_MAX));
+    }
+    for (Key k : List.of(AUTH_ENABLED, AUDIT_ALLOWS)) {
+      if (!get(k).equals("true") && !get(k).equals("false")) {
+        throw new IllegalArgumentException(k.name() + " must be true or false, got '" + get(k) + "'");
+      }
+    }
+    for (Key k : List.of(AUTH_TOKENS_MAX, AUTH_ACLS_MAX, AUTH_RECHECK_INTERVAL_MS)) {
+      if (getInt(k) <= 0) {
+        throw new IllegalArgumentException(k.name() + " must be positive, got " + get(k));
+      }
+    }
+    if (get(AUTH_BOOTSTRAP_ADMIN).isBlank() || get(AUTH_BOOTSTRAP_ADMIN).equals("*")) {
+      throw new IllegalArgumentException(AUTH_BOOTSTRAP_ADMIN.name() + " must name a principal, got '"
+          + get(AUTH_BOOTSTRAP_ADMIN) + "'");
     }
     Map<String, HostPort> peers = peers();
     if (join()) {

@@ -97,6 +97,8 @@ public final class SluiceNode implements AutoCloseable {
   private final Proposer proposer;
   private final GroupCommit groupCommit;
   private final Monitoring monitoring;
+  private volatile io.sluice.node.security.Authenticator authenticator;
+  private volatile io.sluice.node.security.Authorizer authorizer;
   private final Membership membership = new Membership(this);
   private RaftServer raftServer;
   private RaftProperties raftProperties;
@@ -154,6 +156,52 @@ public final class SluiceNode implements AutoCloseable {
     });
   }
 
+  /** Least length of the bootstrap token secret, characters: it must not be guessable. */
+  static final int BOOTSTRAP_TOKEN_LENGTH_MIN = 32;
+
+  private void configureAuth() throws IOException {
+    boolean enabled = Boolean.parseBoolean(config.get(NodeConfig.AUTH_ENABLED));
+    io.sluice.node.security.Principal admin = new io.sluice.node.security.Principal(config.get(NodeConfig.AUTH_BOOTSTRAP_ADMIN));
+    byte[] bootstrapSha = null;
+    String file = config.get(NodeConfig.AUTH_BOOTSTRAP_TOKEN_FILE);
+    if (!file.isBlank()) {
+      String secret;
+      try {
+        secret = Files.readString(Path.of(file), StandardCharsets.UTF_8).trim();
+      } catch (IOException e) {
+        throw new IOException(NodeConfig.AUTH_BOOTSTRAP_TOKEN_FILE.name() + ": cannot read " + file + ": " + e.getMessage(), e);
+      }
+      if (secret.length() < BOOTSTRAP_TOKEN_LENGTH_MIN || secret.contains("\n") || secret.contains(" ")) {
+        throw new IllegalArgumentException(NodeConfig.AUTH_BOOTSTRAP_TOKEN_FILE.name() + ": " + file + " must hold one"
+            + " secret of at least " + BOOTSTRAP_TOKEN_LENGTH_MIN + " characters without spaces (e.g. openssl rand -hex 32)");
+      }
+      bootstrapSha = io.sluice.node.security.Authenticator.sha256(secret);
+    }
+    String auditFile = config.get(NodeConfig.AUDIT_FILE);
+    if (!auditFile.isBlank()) {
+      io.sluice.node.security.AuditFile.attach(Path.of(auditFile));
+    }
+    io.sluice.node.security.AuthEvents events = new io.sluice.node.security.AuthEvents(monitoring.registry(),
+        config.nodeId(), Boolean.parseBoolean(config.get(NodeConfig.AUDIT_ALLOWS)));
+    authenticator = new io.sluice.node.security.Authenticator(enabled, admin, bootstrapSha,
+        sha -> core().tokenByHash(sha).map(io.sluice.internal.v1.StoredToken::getPrincipal), events);
+    authorizer = new io.sluice.node.security.Authorizer(enabled, admin, () -> core().acls(), events);
+    if (enabled) {
+      LOG.info("node {}: authentication and ACLs on; bootstrap admin '{}'{}", config.nodeId(), admin,
+          bootstrapSha == null ? " (no bootstrap token)" : " (bootstrap token from " + file + ")");
+    }
+  }
+
+  /** Authentication of client calls (also re-checks the tokens of open streams). */
+  io.sluice.node.security.Authenticator authenticator() {
+    return authenticator;
+  }
+
+  /** Authorization of client calls against the applied ACLs. */
+  io.sluice.node.security.Authorizer authorizer() {
+    return authorizer;
+  }
+
   /** The Raft group id for a cluster name: stable, so every node derives the same one. */
   public static RaftGroupId groupIdOf(String clusterId) {
     return RaftGroupId.valueOf(UUID.nameUUIDFromBytes(("sluice-cluster:" + clusterId).getBytes(StandardCharsets.UTF_8)));
@@ -182,6 +230,7 @@ public final class SluiceNode implements AutoCloseable {
     boolean fresh = !Files.exists(raftDir.resolve(group.getGroupId().getUuid().toString()));
     checkDataDir(dataDir, fresh);
     RaftProperties props = raftProperties(raftDir);
+    configureAuth(); // a bad token file fails the start before anything runs
     monitoring.bind(this); // takes the HTTP port before Raft starts: a clash fails before anything runs
     quotas.bindMetrics(monitoring.registry());
     connectionLimiter.bindMetrics(monitoring.registry());
@@ -220,8 +269,12 @@ public final class SluiceNode implements AutoCloseable {
         .addService(new GroupService(this, groupCoordinator, new CommitBatcher(this,
             config.getInt(NodeConfig.GROUP_COMMIT_BATCH_COMMITS_MAX), config.getInt(NodeConfig.GROUP_COMMIT_QUEUE_COMMITS_MAX),
             config.getInt(NodeConfig.REQUEST_BYTES_MAX) / 2)))
-        .intercept(monitoring.grpcInterceptor());
-    extraInterceptors.forEach(server::intercept); // added last: they run first
+        .addService(new AuthService(this, authorizer.events()))
+        .intercept(new io.sluice.node.security.AuthorizationInterceptor(authorizer));
+    // The last added runs first: metrics see every call, then authentication, then extra
+    // interceptors (tests setting a principal), then authorization.
+    extraInterceptors.forEach(server::intercept);
+    server.intercept(authenticator).intercept(monitoring.grpcInterceptor());
     grpcServer = server.build().start();
     serving.set(true);
     monitoring.start();
@@ -232,6 +285,10 @@ public final class SluiceNode implements AutoCloseable {
     scheduler.scheduleWithFixedDelay(this::saveContacts, 0, 1000, TimeUnit.MILLISECONDS);
     long retentionMs = config.getLong(NodeConfig.RETENTION_CHECK_INTERVAL_MS);
     scheduler.scheduleWithFixedDelay(new RetentionEnforcer(this), retentionMs, retentionMs, TimeUnit.MILLISECONDS);
+    if (authorizer.enabled()) {
+      long recheckMs = config.getLong(NodeConfig.AUTH_RECHECK_INTERVAL_MS);
+      scheduler.scheduleWithFixedDelay(fetchService::recheckSubscriptions, recheckMs, recheckMs, TimeUnit.MILLISECONDS);
+    }
     long livenessMs = config.getLong(NodeConfig.GROUP_LIVENESS_CHECK_INTERVAL_MS);
     scheduler.scheduleWithFixedDelay(groupCoordinator, livenessMs, livenessMs, TimeUnit.MILLISECONDS);
     LOG.info("node {} serving clients on {} (advertised {}), Raft on {}, HTTP on {}, data in {}, {}", config.nodeId(),

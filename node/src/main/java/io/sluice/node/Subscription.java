@@ -63,8 +63,10 @@ final class Subscription implements StreamObserver<SubscribeRequest> {
   private final AtomicBoolean ended = new AtomicBoolean();
 
   private final AtomicLong bytesSent;
-  /** Whose fetch quota this stream's sends count against (captured on the calling gRPC thread). */
+  /** Who opened the stream (its fetch quota and its rights), captured on the calling gRPC thread. */
   private final Principal principal = Principal.current();
+  /** The token it was opened with (null: a certificate or no authentication), re-checked while it runs. */
+  private final byte[] tokenSha256 = io.sluice.node.security.Authenticator.TOKEN_SHA256_KEY.get();
   /** A resume is scheduled for when the principal is back within its fetch quota (sends paused meanwhile). */
   private final AtomicBoolean throttled = new AtomicBoolean();
 
@@ -120,6 +122,8 @@ final class Subscription implements StreamObserver<SubscribeRequest> {
     }
     List<Position> list = new ArrayList<>();
     for (PartitionFetch p : request.getPartitionsList()) {
+      node.authorizer().check(principal, io.sluice.node.security.Authorizer.Kind.TOPIC, p.getTopic(),
+          io.sluice.api.v1.AclOperation.ACL_OPERATION_CONSUME, SUBSCRIBE_METHOD, false);
       int partitions = node.core().topic(p.getTopic())
           .orElseThrow(() -> Errors.notWritten(ErrorReason.UNKNOWN_TOPIC, "topic '" + p.getTopic() + "' does not exist"))
           .getPartitions();
@@ -132,6 +136,41 @@ final class Subscription implements StreamObserver<SubscribeRequest> {
       list.add(new Position(p.getTopic(), p.getPartition(), p.getOffset()));
     }
     return List.copyOf(list);
+  }
+
+  private static final String SUBSCRIBE_METHOD =
+      io.sluice.api.v1.FetchServiceGrpc.getSubscribeMethod().getFullMethodName();
+
+  /**
+   * Ends the stream with UNAUTHENTICATED if its token was revoked since it opened, or with
+   * PERMISSION_DENIED if its principal may no longer consume one of its topics. Called
+   * periodically (auth.recheck.interval.ms) from the node's scheduler; any thread.
+   */
+  void recheck() {
+    if (done) {
+      return;
+    }
+    if (tokenSha256 != null && !node.authenticator().stillValid(tokenSha256)) {
+      fail(io.sluice.node.security.AuthErrors.unauthenticated("the token this stream authenticated with was"
+          + " revoked"));
+      return;
+    }
+    List<Position> ps = positions;
+    if (ps == null) {
+      return;
+    }
+    for (Position p : ps) {
+      if (!node.authorizer().allowed(principal, io.sluice.node.security.Authorizer.Kind.TOPIC, p.topic,
+          io.sluice.api.v1.AclOperation.ACL_OPERATION_CONSUME)) {
+        try {
+          node.authorizer().check(principal, io.sluice.node.security.Authorizer.Kind.TOPIC, p.topic,
+              io.sluice.api.v1.AclOperation.ACL_OPERATION_CONSUME, SUBSCRIBE_METHOD, false);
+        } catch (RuntimeException e) {
+          fail(e);
+        }
+        return;
+      }
+    }
   }
 
   private void schedule() {
@@ -203,6 +242,9 @@ final class Subscription implements StreamObserver<SubscribeRequest> {
       bytesSent.addAndGet(bytes);
       node.quotas().record(principal, Quotas.Kind.FETCH, bytes);
       synchronized (out) {
+        if (done) {
+          return sent; // ended meanwhile (revoked, cancelled): nothing more may be sent
+        }
         out.onNext(SubscribeResponse.newBuilder().setData(data).build());
       }
       sent = true;

@@ -70,8 +70,13 @@ final class TopicService extends TopicServiceGrpc.TopicServiceImplBase {
   @Override
   public void listTopics(ListTopicsRequest request, StreamObserver<ListTopicsResponse> observer) {
     ListTopicsResponse.Builder response = ListTopicsResponse.newBuilder();
+    io.sluice.node.security.Principal principal = io.sluice.node.security.Principal.current();
     for (LogCore.TopicView v : node.core().topicViews()) {
-      response.addTopics(describe(v));
+      // Only the topics the caller may describe: a name alone can be sensitive.
+      if (node.authorizer().allowed(principal, io.sluice.node.security.Authorizer.Kind.TOPIC, v.topic().getName(),
+          io.sluice.api.v1.AclOperation.ACL_OPERATION_DESCRIBE)) {
+        response.addTopics(describe(v));
+      }
     }
     Replies.complete(observer, response.build(), null);
   }

@@ -17,6 +17,11 @@ public final class PublicTestCluster implements AutoCloseable {
     return new PublicTestCluster(TestCluster.start(root, size, Map.of()));
   }
 
+  /** Like {@link #start(Path, int)}, with extra configuration keys on every node. */
+  public static PublicTestCluster start(Path root, int size, Map<String, String> extra) throws IOException {
+    return new PublicTestCluster(TestCluster.start(root, size, extra));
+  }
+
   /** Every node's client address, comma-separated. */
   public String bootstrap() {
     return cluster.bootstrap();

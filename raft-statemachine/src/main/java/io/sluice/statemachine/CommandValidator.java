@@ -105,6 +105,34 @@ public final class CommandValidator {
         }
       }
       case DELETE_GROUP -> checkGroupId(command.getDeleteGroup().getGroupId());
+      case CREATE_TOKEN -> {
+        io.sluice.internal.v1.CreateToken t = command.getCreateToken();
+        checkPrincipal(t.getPrincipal(), false);
+        if (t.getName().length() > TopicNames.LENGTH_MAX || t.getName().chars().anyMatch(Character::isISOControl)) {
+          throw new CommandRejectedException(ErrorReason.INVALID_REQUEST, "token name is longer than "
+              + TopicNames.LENGTH_MAX + " characters or holds control characters");
+        }
+        if (t.getSecretSha256().size() != 32) {
+          throw new CommandRejectedException(ErrorReason.INVALID_REQUEST, "token hash is "
+              + t.getSecretSha256().size() + " bytes, not 32 (SHA-256)");
+        }
+        if (t.getTokensMax() <= 0) {
+          throw new CommandRejectedException(ErrorReason.INVALID_REQUEST, "create-token carries no token limit");
+        }
+      }
+      case REVOKE_TOKEN -> {
+        String id = command.getRevokeToken().getTokenId();
+        if (id.isEmpty() || id.length() > TopicNames.LENGTH_MAX) {
+          throw new CommandRejectedException(ErrorReason.INVALID_REQUEST, "token id is empty or too long");
+        }
+      }
+      case ADD_ACL -> {
+        checkAcl(command.getAddAcl().getAcl());
+        if (command.getAddAcl().getAclsMax() <= 0) {
+          throw new CommandRejectedException(ErrorReason.INVALID_REQUEST, "add-acl carries no ACL limit");
+        }
+      }
+      case REMOVE_ACL -> checkAcl(command.getRemoveAcl().getAcl());
       case KIND_NOT_SET -> throw new CommandRejectedException(ErrorReason.INVALID_REQUEST, "command has no kind");
     }
   }
@@ -264,6 +292,56 @@ public final class CommandValidator {
         throw new CommandRejectedException(ErrorReason.RECORD_TOO_LARGE, "batch for " + b.getTopic() + "-"
             + b.getPartition() + ": " + e.getMessage());
       }
+    }
+  }
+
+  /** Longest principal name, characters. */
+  public static final int PRINCIPAL_LENGTH_MAX = 249;
+
+  /**
+   * A principal name: 1 to 249 characters, no control characters, not blank; {@code *} (every
+   * principal) only where {@code wildcardAllowed}. Certificate CNs may hold spaces, so they are allowed.
+   */
+  public static void checkPrincipal(String principal, boolean wildcardAllowed) throws CommandRejectedException {
+    if (principal.isBlank() || principal.length() > PRINCIPAL_LENGTH_MAX
+        || principal.chars().anyMatch(Character::isISOControl)) {
+      throw new CommandRejectedException(ErrorReason.INVALID_REQUEST, "principal '" + principal
+          + "' must be 1 to " + PRINCIPAL_LENGTH_MAX + " characters without control characters");
+    }
+    if (principal.equals("*") && !wildcardAllowed) {
+      throw new CommandRejectedException(ErrorReason.INVALID_REQUEST, "principal '*' (everyone) is only for ACLs");
+    }
+  }
+
+  /** An ACL's fields: a known resource type, a name fit for it, and an operation that applies to it. */
+  public static void checkAcl(io.sluice.api.v1.AclEntry acl) throws CommandRejectedException {
+    checkPrincipal(acl.getPrincipal(), true);
+    io.sluice.api.v1.AclOperation op = acl.getOperation();
+    java.util.Set<io.sluice.api.v1.AclOperation> allowed;
+    switch (acl.getResourceType()) {
+      case ACL_RESOURCE_TOPIC, ACL_RESOURCE_TOPIC_PREFIX -> {
+        checkName(acl.getResourceName());
+        allowed = java.util.EnumSet.of(io.sluice.api.v1.AclOperation.ACL_OPERATION_PRODUCE,
+            io.sluice.api.v1.AclOperation.ACL_OPERATION_CONSUME, io.sluice.api.v1.AclOperation.ACL_OPERATION_DESCRIBE,
+            io.sluice.api.v1.AclOperation.ACL_OPERATION_ALTER);
+      }
+      case ACL_RESOURCE_GROUP, ACL_RESOURCE_GROUP_PREFIX -> {
+        checkGroupId(acl.getResourceName());
+        allowed = java.util.EnumSet.of(io.sluice.api.v1.AclOperation.ACL_OPERATION_READ,
+            io.sluice.api.v1.AclOperation.ACL_OPERATION_DESCRIBE, io.sluice.api.v1.AclOperation.ACL_OPERATION_DELETE);
+      }
+      case ACL_RESOURCE_CLUSTER -> {
+        if (!acl.getResourceName().isEmpty()) {
+          throw new CommandRejectedException(ErrorReason.INVALID_REQUEST, "a cluster ACL names no resource, got '"
+              + acl.getResourceName() + "'");
+        }
+        allowed = java.util.EnumSet.of(io.sluice.api.v1.AclOperation.ACL_OPERATION_ADMIN);
+      }
+      default -> throw new CommandRejectedException(ErrorReason.INVALID_REQUEST, "ACL resource type is missing");
+    }
+    if (!allowed.contains(op)) {
+      throw new CommandRejectedException(ErrorReason.INVALID_REQUEST, "operation " + op + " does not apply to "
+          + acl.getResourceType() + " (allowed: " + allowed + ")");
     }
   }
 

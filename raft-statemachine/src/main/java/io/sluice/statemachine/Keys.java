@@ -17,6 +17,8 @@ import java.nio.charset.StandardCharsets;
  * 0x06 producerId(8) topicId(8) partition(4) ProducerPartitionState (recent sequence ranges)
  * 0x07 groupId (UTF-8)                      StoredGroup
  * 0x08 groupId 0x00 topic 0x00 partition(4) StoredOffset (ids and topic names never hold 0x00)
+ * 0x09 sha256(secret) (32)                  StoredToken (the secret itself is never stored)
+ * 0x0A principal 0x00 type 0x00 name 0x00 op AclEntry
  * </pre>
  */
 final class Keys {
@@ -29,6 +31,8 @@ final class Keys {
   static final byte PRODUCER_PARTITION = 0x06;
   static final byte GROUP = 0x07;
   static final byte OFFSET = 0x08;
+  static final byte TOKEN = 0x09;
+  static final byte ACL = 0x0A;
 
   static final byte[] APPLIED = {META, 'A'};
 
@@ -76,6 +80,14 @@ final class Keys {
   /** Prefix of every partition state of one producer. */
   static byte[] producerPartitionsOf(long producerId) {
     return ByteBuffer.allocate(9).put(PRODUCER_PARTITION).putLong(producerId).array();
+  }
+
+  static byte[] token(byte[] secretSha256) {
+    return prefixed(TOKEN, secretSha256);
+  }
+
+  static byte[] acl(String aclKey) {
+    return prefixed(ACL, aclKey.getBytes(StandardCharsets.UTF_8));
   }
 
   static byte[] group(String groupId) {

@@ -106,6 +106,7 @@ public final class LogCore implements AutoCloseable {
   private final Map<Long, ProducerState> producers = new ConcurrentHashMap<>();
   private final Map<String, StoredGroup> groups = new ConcurrentHashMap<>();
   private final GroupApply groupApply = new GroupApply(this);
+  private final AuthState auth = new AuthState();
 
   /** Sequence ranges remembered per (producer, partition): retries of this many recent batches are recognised. */
   static final int PRODUCER_BATCHES_REMEMBERED = 5;
@@ -160,6 +161,7 @@ public final class LogCore implements AutoCloseable {
     nodes.clear();
     producers.clear();
     groups.clear();
+    auth.clear();
     applied = AppliedIndex.NONE;
     try (RocksIterator it = db.newIterator()) {
       byte[] a = db.get(Keys.APPLIED);
@@ -194,6 +196,7 @@ public final class LogCore implements AutoCloseable {
         nodes.put(new String(it.key(), 1, it.key().length - 1, StandardCharsets.UTF_8),
             new String(it.value(), StandardCharsets.UTF_8));
       }
+      auth.load(db);
       checkRecoveredInvariants();
     } catch (RocksDBException e) {
       if (isCorruption(e)) {
@@ -260,6 +263,10 @@ public final class LogCore implements AutoCloseable {
         case RESET_GROUP_OFFSETS -> groupApply.reset(command.getTimestampMs(), command.getResetGroupOffsets(), batch);
         case DELETE_GROUP -> groupApply.delete(command.getDeleteGroup(), batch, effects);
         case APPEND_GROUP -> appendGroup(command.getTimestampMs(), command.getAppendGroup(), batch, effects);
+        case CREATE_TOKEN -> auth.createToken(index, command.getTimestampMs(), command.getCreateToken(), batch, effects);
+        case REVOKE_TOKEN -> auth.revokeToken(command.getRevokeToken(), batch, effects);
+        case ADD_ACL -> auth.addAcl(command.getAddAcl(), batch, effects);
+        case REMOVE_ACL -> auth.removeAcl(command.getRemoveAcl(), batch, effects);
         case KIND_NOT_SET -> throw new IllegalStateException("entry " + index + " has a command with no kind");
       };
       batch.put(Keys.APPLIED, ByteBuffer.allocate(16).putLong(term).putLong(index).array());
@@ -304,8 +311,13 @@ public final class LogCore implements AutoCloseable {
     // Producer-partition states written earlier in this entry (an AppendGroup may touch one twice),
     // keyed by their RocksDB key; read before the database, which does not have them yet.
     final Map<ByteBuffer, byte[]> producerPartitionsPut = new HashMap<>();
+    final List<io.sluice.internal.v1.StoredToken> tokensPut = new ArrayList<>();
+    final List<io.sluice.internal.v1.StoredToken> tokensRemoved = new ArrayList<>();
+    final Map<String, io.sluice.api.v1.AclEntry> aclsPut = new TreeMap<>();
+    final Set<String> aclsRemoved = new HashSet<>();
 
     void publish(LogCore core) {
+      core.auth.publish(this);
       core.partitions.putAll(partitionsPut);
       core.topics.putAll(topicsPut);
       for (String name : topicsRemoved) {
@@ -765,6 +777,21 @@ public final class LogCore implements AutoCloseable {
       lock.readLock().unlock();
     }
     return out;
+  }
+
+  /** The live token whose secret hashes to {@code secretSha256}, if any (no secret is stored). */
+  public Optional<io.sluice.internal.v1.StoredToken> tokenByHash(byte[] secretSha256) {
+    return auth.tokenByHash(secretSha256);
+  }
+
+  /** Every live token (with its hash, which callers must not show), oldest first. */
+  public List<io.sluice.internal.v1.StoredToken> tokens() {
+    return auth.tokens();
+  }
+
+  /** Every ACL, in key order (principal, resource type, name, operation). */
+  public List<io.sluice.api.v1.AclEntry> acls() {
+    return auth.acls();
   }
 
   /** Registered client addresses by node id. */

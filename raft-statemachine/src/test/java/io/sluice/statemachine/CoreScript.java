@@ -45,6 +45,12 @@ import java.util.stream.Collectors;
  * reset GROUP TOPIC earliest|latest|N
  * delete-group GROUP
  * group GROUP                                     (membership, assignment and committed offsets)
+ * create-token PRINCIPAL SECRET [NAME]            (stores SHA-256(SECRET); limit: 3 tokens)
+ * revoke-token ID
+ * acl-add PRINCIPAL topic|topic-prefix|group|group-prefix|cluster NAME|- OP   (limit: 4 ACLs)
+ * acl-remove PRINCIPAL TYPE NAME|- OP
+ * token SECRET                                    (which live token the secret is, if any)
+ * auth                                            (tokens, without hashes, and ACLs)
  * </pre>
  * Each command gets the next Raft index (term 1) and timestamp 1000 * index.
  */
@@ -154,6 +160,11 @@ final class CoreScript {
         c.setResetGroupOffsets(r);
       }
       case "delete-group" -> c.setDeleteGroup(io.sluice.internal.v1.DeleteGroup.newBuilder().setGroupId(w[1]));
+      case "create-token" -> c.setCreateToken(io.sluice.internal.v1.CreateToken.newBuilder().setPrincipal(w[1])
+          .setSecretSha256(ByteString.copyFrom(sha256(w[2]))).setName(w.length > 3 ? w[3] : "").setTokensMax(3));
+      case "revoke-token" -> c.setRevokeToken(io.sluice.internal.v1.RevokeToken.newBuilder().setTokenId(w[1]));
+      case "acl-add" -> c.setAddAcl(io.sluice.internal.v1.AddAcl.newBuilder().setAcl(acl(w)).setAclsMax(4));
+      case "acl-remove" -> c.setRemoveAcl(io.sluice.internal.v1.RemoveAcl.newBuilder().setAcl(acl(w)));
       case "register" -> c.setRegisterNode(RegisterNode.newBuilder().setNodeId(w[1]).setClientAddress(w[2]));
       case "append" -> {
         Append.Builder a = Append.newBuilder();
@@ -169,6 +180,36 @@ final class CoreScript {
       }
     }
     return c.build();
+  }
+
+  static byte[] sha256(String secret) {
+    try {
+      return java.security.MessageDigest.getInstance("SHA-256").digest(secret.getBytes(StandardCharsets.UTF_8));
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  static io.sluice.api.v1.AclEntry acl(String[] w) {
+    return io.sluice.api.v1.AclEntry.newBuilder().setPrincipal(w[1])
+        .setResourceType(io.sluice.api.v1.AclResourceType.valueOf("ACL_RESOURCE_" + w[2].toUpperCase().replace('-', '_')))
+        .setResourceName(w[3].equals("-") ? "" : w[3])
+        .setOperation(io.sluice.api.v1.AclOperation.valueOf("ACL_OPERATION_" + w[4].toUpperCase()))
+        .build();
+  }
+
+  static String auth(LogCore core) {
+    List<String> out = new ArrayList<>();
+    for (io.sluice.internal.v1.StoredToken t : core.tokens()) {
+      out.add("token " + t.getTokenId() + " principal=" + t.getPrincipal() + " name=" + t.getName()
+          + " created=" + t.getCreatedTimeMs());
+    }
+    for (io.sluice.api.v1.AclEntry a : core.acls()) {
+      out.add("acl " + a.getPrincipal() + " " + a.getResourceType().name().replace("ACL_RESOURCE_", "") + " "
+          + (a.getResourceName().isEmpty() ? "-" : a.getResourceName()) + " "
+          + a.getOperation().name().replace("ACL_OPERATION_", ""));
+    }
+    return out.isEmpty() ? "no tokens, no acls" : String.join("\n", out);
   }
 
   static io.sluice.api.v1.GroupOffsetCommit groupCommit(String group, String member, String gen, String offsets) {
@@ -197,6 +238,13 @@ final class CoreScript {
     }
     if (w[0].equals("group")) {
       return describeGroup(core, w[1]);
+    }
+    if (w[0].equals("auth")) {
+      return auth(core);
+    }
+    if (w[0].equals("token")) {
+      return core.tokenByHash(sha256(w[1])).map(t -> "token " + t.getTokenId() + " principal=" + t.getPrincipal())
+          .orElse("no token");
     }
     if (w[0].equals("retention-point")) {
       return "retention-point " + core.retentionPoint(w[1], Integer.parseInt(w[2]), Long.parseLong(w[3]), Long.parseLong(w[4]))
@@ -246,6 +294,9 @@ final class CoreScript {
           .map(e -> e.getReason().isEmpty() ? "ok" : e.getReason() + ": " + e.getMessage()).toList();
       case RESET -> "reset=" + r.getReset().getOffsetsList().stream()
           .map(o -> o.getTopic() + "-" + o.getPartition() + "=" + o.getOffset()).toList();
+      case TOKEN -> "token " + r.getToken().getTokenId() + " principal=" + r.getToken().getPrincipal()
+          + " created=" + r.getToken().getCreatedTimeMs() + " hash=" + r.getToken().getSecretSha256().size() + "B";
+      case ACL_REMOVED -> "removed=" + r.getAclRemoved().getRemoved();
       case APPEND_GROUP -> "merged" + r.getAppendGroup().getResultsList().stream()
           .map(x -> "\n  " + describe(x)).collect(Collectors.joining());
       case KIND_NOT_SET -> "empty";

@@ -239,4 +239,77 @@ public final class AdminImpl implements Admin {
         (address, timeout) -> ctx.rpc().call(address, SluiceMethods.DELETE_GROUP, req, timeout, true)),
         resp -> null);
   }
+
+  // Tokens and ACLs
+
+  @Override
+  public CompletableFuture<io.sluice.client.CreatedToken> createToken(String principal, String name) {
+    io.sluice.api.v1.CreateTokenRequest req = io.sluice.api.v1.CreateTokenRequest.newBuilder()
+        .setPrincipal(java.util.Objects.requireNonNull(principal, "principal"))
+        .setName(name == null ? "" : name).build();
+    return Futures.map(RetryingCall.run(ctx, RetryingCall.Target.LEADER, true, "createToken for " + principal,
+        (address, timeout) -> ctx.rpc().call(address, SluiceMethods.CREATE_TOKEN, req, timeout, true)),
+        resp -> new io.sluice.client.CreatedToken(token(resp.getToken()), resp.getSecret()));
+  }
+
+  @Override
+  public CompletableFuture<Void> revokeToken(String id) {
+    io.sluice.api.v1.RevokeTokenRequest req = io.sluice.api.v1.RevokeTokenRequest.newBuilder()
+        .setId(java.util.Objects.requireNonNull(id, "id")).build();
+    return Futures.map(RetryingCall.run(ctx, RetryingCall.Target.LEADER, true, "revokeToken " + id,
+        (address, timeout) -> ctx.rpc().call(address, SluiceMethods.REVOKE_TOKEN, req, timeout, true)),
+        resp -> null);
+  }
+
+  @Override
+  public CompletableFuture<List<io.sluice.client.AuthToken>> listTokens() {
+    return Futures.map(RetryingCall.run(ctx, RetryingCall.Target.LEADER, false, "listTokens",
+        (address, timeout) -> ctx.rpc().call(address, SluiceMethods.LIST_TOKENS,
+            io.sluice.api.v1.ListTokensRequest.getDefaultInstance(), timeout, false)),
+        resp -> resp.getTokensList().stream().map(AdminImpl::token).toList());
+  }
+
+  @Override
+  public CompletableFuture<Void> addAcl(io.sluice.client.Acl acl) {
+    io.sluice.api.v1.AddAclRequest req = io.sluice.api.v1.AddAclRequest.newBuilder().setAcl(toProto(acl)).build();
+    return Futures.map(RetryingCall.run(ctx, RetryingCall.Target.LEADER, true, "addAcl " + acl,
+        (address, timeout) -> ctx.rpc().call(address, SluiceMethods.ADD_ACL, req, timeout, true)),
+        resp -> null);
+  }
+
+  @Override
+  public CompletableFuture<Boolean> removeAcl(io.sluice.client.Acl acl) {
+    io.sluice.api.v1.RemoveAclRequest req = io.sluice.api.v1.RemoveAclRequest.newBuilder().setAcl(toProto(acl)).build();
+    return Futures.map(RetryingCall.run(ctx, RetryingCall.Target.LEADER, true, "removeAcl " + acl,
+        (address, timeout) -> ctx.rpc().call(address, SluiceMethods.REMOVE_ACL, req, timeout, true)),
+        io.sluice.api.v1.RemoveAclResponse::getRemoved);
+  }
+
+  @Override
+  public CompletableFuture<List<io.sluice.client.Acl>> listAcls() {
+    return Futures.map(RetryingCall.run(ctx, RetryingCall.Target.LEADER, false, "listAcls",
+        (address, timeout) -> ctx.rpc().call(address, SluiceMethods.LIST_ACLS,
+            io.sluice.api.v1.ListAclsRequest.getDefaultInstance(), timeout, false)),
+        resp -> resp.getAclsList().stream().map(AdminImpl::fromProto).toList());
+  }
+
+  private static io.sluice.client.AuthToken token(io.sluice.api.v1.TokenInfo t) {
+    return new io.sluice.client.AuthToken(t.getId(), t.getPrincipal(), t.getName(), t.getCreatedTimeMs());
+  }
+
+  static io.sluice.api.v1.AclEntry toProto(io.sluice.client.Acl acl) {
+    return io.sluice.api.v1.AclEntry.newBuilder()
+        .setPrincipal(acl.principal())
+        .setResourceType(io.sluice.api.v1.AclResourceType.valueOf("ACL_RESOURCE_" + acl.resourceType().name()))
+        .setResourceName(acl.resourceName())
+        .setOperation(io.sluice.api.v1.AclOperation.valueOf("ACL_OPERATION_" + acl.operation().name()))
+        .build();
+  }
+
+  static io.sluice.client.Acl fromProto(io.sluice.api.v1.AclEntry a) {
+    return new io.sluice.client.Acl(a.getPrincipal(),
+        io.sluice.client.Acl.ResourceType.valueOf(a.getResourceType().name().substring("ACL_RESOURCE_".length())),
+        a.getResourceName(),
+        io.sluice.client.Acl.Operation.valueOf(a.getOperation().name().substring("ACL_OPERATION_".length())));
+  }
 }

@@ -197,6 +197,10 @@ public final class ErrorMapper {
           new io.sluice.client.GroupException(message, code, reason, outcome, cause);
       case "INVALID_GROUP_ID", "INVALID_SESSION_TIMEOUT" -> new InvalidRequestException(message, code, reason, outcome, cause);
       case "GROUP_MAX_SIZE_REACHED", "TOO_MANY_GROUPS" -> new ResourceExhaustedException(message, reason, outcome, cause);
+      case "AUTHENTICATION_FAILED" -> new io.sluice.client.AuthenticationException(message, reason, outcome, cause);
+      case "AUTHORIZATION_FAILED" -> new io.sluice.client.AuthorizationException(message, reason, outcome, cause);
+      case "UNKNOWN_TOKEN" -> new InvalidRequestException(message, code, reason, outcome, cause);
+      case "TOO_MANY_AUTH_ENTRIES" -> new ResourceExhaustedException(message, reason, outcome, cause);
       case "UNKNOWN_NODE", "NODE_EXISTS", "QUORUM_AT_RISK", "RECONFIGURATION_IN_PROGRESS", "NODE_NOT_CAUGHT_UP",
           "LEADER_TRANSFER_FAILED" -> new MembershipException(message, code, reason, cause);
       default -> null;
@@ -206,6 +210,9 @@ public final class ErrorMapper {
   private static SluiceException byCode(Status.Code code, String reason, String message,
       WriteOutcome outcome, Throwable cause) {
     return switch (code) {
+      // Without ErrorInfo (e.g. a proxy or another gRPC layer answered): still typed.
+      case UNAUTHENTICATED -> new io.sluice.client.AuthenticationException(message, reason, outcome, cause);
+      case PERMISSION_DENIED -> new io.sluice.client.AuthorizationException(message, reason, outcome, cause);
       case NOT_FOUND -> new UnknownTopicException(message, outcome, cause);
       case ALREADY_EXISTS -> new TopicExistsException(message, cause);
       case INVALID_ARGUMENT -> new InvalidRequestException(message, code, reason, outcome, cause);

@@ -92,4 +92,17 @@ public final class SluiceMethods {
       DELETE_GROUP = io.sluice.api.v1.GroupServiceGrpc.getDeleteGroupMethod();
 
   private SluiceMethods() {}
+
+  public static final MethodDescriptor<io.sluice.api.v1.CreateTokenRequest, io.sluice.api.v1.CreateTokenResponse>
+      CREATE_TOKEN = io.sluice.api.v1.AuthServiceGrpc.getCreateTokenMethod();
+  public static final MethodDescriptor<io.sluice.api.v1.RevokeTokenRequest, io.sluice.api.v1.RevokeTokenResponse>
+      REVOKE_TOKEN = io.sluice.api.v1.AuthServiceGrpc.getRevokeTokenMethod();
+  public static final MethodDescriptor<io.sluice.api.v1.ListTokensRequest, io.sluice.api.v1.ListTokensResponse>
+      LIST_TOKENS = io.sluice.api.v1.AuthServiceGrpc.getListTokensMethod();
+  public static final MethodDescriptor<io.sluice.api.v1.AddAclRequest, io.sluice.api.v1.AddAclResponse>
+      ADD_ACL = io.sluice.api.v1.AuthServiceGrpc.getAddAclMethod();
+  public static final MethodDescriptor<io.sluice.api.v1.RemoveAclRequest, io.sluice.api.v1.RemoveAclResponse>
+      REMOVE_ACL = io.sluice.api.v1.AuthServiceGrpc.getRemoveAclMethod();
+  public static final MethodDescriptor<io.sluice.api.v1.ListAclsRequest, io.sluice.api.v1.ListAclsResponse>
+      LIST_ACLS = io.sluice.api.v1.AuthServiceGrpc.getListAclsMethod();
 }

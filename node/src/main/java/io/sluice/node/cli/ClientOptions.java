@@ -51,6 +51,20 @@ final class ClientOptions {
   CommandSpec mixee;
 
   @Option(
+      names = "--token",
+      paramLabel = "TOKEN",
+      description =
+          "Bearer token for a cluster with authentication on (default: $SLUICE_TOKEN). A command line"
+              + " is visible to other users of the machine: prefer --token-file or SLUICE_TOKEN.")
+  String token;
+
+  @Option(
+      names = "--token-file",
+      paramLabel = "FILE",
+      description = "File holding the bearer token (its first line).")
+  java.nio.file.Path tokenFile;
+
+  @Option(
       names = {"-v", "--verbose"},
       description = "Log more, and print stack traces with errors.")
   boolean verbose;
@@ -77,7 +91,8 @@ final class ClientOptions {
   SluiceClient connect(Duration requestTimeout) {
     return tls(SluiceClient.builder()
         .bootstrap(bootstrap.addresses())
-        .requestTimeout(requestTimeout))
+        .requestTimeout(requestTimeout)
+        .token(token()))
         .build();
   }
 
@@ -104,5 +119,39 @@ final class ClientOptions {
           ? "--tls-key needs --tls-cert (the certificate of that key)"
           : "--tls-cert needs --tls-key (the private key of that certificate)");
     }
+  }
+
+  /** The token to send: --token-file, else --token, else $SLUICE_TOKEN; null for none. */
+  String token() {
+    if (token != null && tokenFile != null) {
+      throw new CliException("--token and --token-file exclude each other");
+    }
+    String t;
+    if (tokenFile != null) {
+      try {
+        java.util.List<String> lines = java.nio.file.Files.readAllLines(tokenFile);
+        t = lines.isEmpty() ? "" : lines.get(0).strip();
+      } catch (java.io.IOException | java.io.UncheckedIOException e) {
+        throw new CliException("cannot read --token-file " + tokenFile + ": " + e.getMessage(), e);
+      }
+      if (t.isEmpty()) {
+        throw new CliException("--token-file " + tokenFile + " is empty");
+      }
+    } else if (token != null) {
+      t = token.strip();
+      if (t.isEmpty()) {
+        throw new CliException("--token is empty");
+      }
+    } else {
+      t = System.getenv("SLUICE_TOKEN");
+      if (t == null || t.isBlank()) {
+        return null;
+      }
+      t = t.strip();
+    }
+    if (t.chars().anyMatch(c -> c < 0x21 || c > 0x7e)) {
+      throw new CliException("the token holds spaces or non-ASCII characters; is it the right file?");
+    }
+    return t;
   }
 }

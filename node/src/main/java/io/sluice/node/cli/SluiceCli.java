@@ -32,12 +32,15 @@ import picocli.CommandLine.Spec;
       GroupCommand.class,
       BenchCommand.class,
       CertsCommand.class,
+      AuthCommand.class,
+      AclCommand.class,
       CommandLine.HelpCommand.class
     },
     footer = {
       "",
       "Exit codes: 0 success, 1 the operation failed, 2 usage error.",
-      "Client commands read SLUICE_BOOTSTRAP when --bootstrap is not given."
+      "Client commands read SLUICE_BOOTSTRAP when --bootstrap is not given, and SLUICE_TOKEN when neither"
+          + " --token nor --token-file is given."
     })
 public final class SluiceCli implements Callable<Integer> {
 
