@@ -283,6 +283,18 @@ final class StorageRecovery {
           .tlsClientCertificate(java.nio.file.Path.of(config.get(NodeConfig.TLS_CERT_FILE)),
               java.nio.file.Path.of(config.get(NodeConfig.TLS_KEY_FILE)));
     }
+    // Removing and adding a member is a cluster-admin operation: with authentication on, the node
+    // asks as the bootstrap admin, with the token of auth.bootstrap.token.file (without one the
+    // cluster refuses, and the refusal says so).
+    String tokenFile = config.get(NodeConfig.AUTH_BOOTSTRAP_TOKEN_FILE);
+    if (Boolean.parseBoolean(config.get(NodeConfig.AUTH_ENABLED)) && !tokenFile.isBlank()) {
+      try {
+        builder.token(java.nio.file.Files.readString(java.nio.file.Path.of(tokenFile)).trim());
+      } catch (IOException e) {
+        throw new java.io.UncheckedIOException(NodeConfig.AUTH_BOOTSTRAP_TOKEN_FILE.name() + ": cannot read "
+            + tokenFile + ": " + e.getMessage(), e);
+      }
+    }
     return builder.build();
   }
 

@@ -94,6 +94,12 @@ final class PartitionCounts {
     if (e instanceof TimeoutException) {
       return new TimeoutException(msg, e.code(), WriteOutcome.NOT_WRITTEN, e);
     }
+    if (e instanceof io.sluice.client.AuthorizationException) {
+      return new io.sluice.client.AuthorizationException(msg, e.reason(), WriteOutcome.NOT_WRITTEN, e);
+    }
+    if (e instanceof io.sluice.client.AuthenticationException) {
+      return new io.sluice.client.AuthenticationException(msg, e.reason(), WriteOutcome.NOT_WRITTEN, e);
+    }
     if (e instanceof InvalidRequestException) {
       return new InvalidRequestException(msg, e.code(), e.reason(), WriteOutcome.NOT_WRITTEN, e);
     }
