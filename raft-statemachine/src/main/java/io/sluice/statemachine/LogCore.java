@@ -425,7 +425,7 @@ public final class LogCore implements AutoCloseable {
       PartitionState[] ps = changed.computeIfAbsent(t.getTopicId(), id -> partitions.get(id).clone());
       PartitionState before = ps[b.getPartition()];
       long baseOffset = before.getNextOffset();
-      byte[] stored = RecordBatch.withBaseOffset(b.getRecords().toByteArray(), baseOffset);
+      byte[] stored = RecordBatch.withBaseOffset(b.getRecords(), baseOffset); // one copy, patched
       ByteBuffer view = ByteBuffer.wrap(stored);
       int count = RecordBatch.recordCount(view);
       Invariants.check(count > 0, "batch for %s-%d has %d records", b.getTopic(), b.getPartition(), count);
