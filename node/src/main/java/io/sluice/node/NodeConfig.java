@@ -153,6 +153,11 @@ public final class NodeConfig {
       "Most produce requests merged into one Raft entry.");
   public static final Key GROUP_COMMIT_BYTES_MAX = key("produce.group.commit.bytes.max", "8388608", "bytes",
       "Largest merged Raft entry; a request that would push an entry past it waits for the next one.");
+  public static final Key PRODUCE_ORDER_WAIT_MS = key("produce.order.wait.ms", "500", "ms",
+      "Longest the leader holds a produce request whose batch starts past the sequence its idempotent producer"
+          + " has in flight, waiting for the earlier requests (several in flight reach the handlers in any order)."
+          + " When it runs out the request is proposed anyway and refused OUT_OF_ORDER_SEQUENCE (not written);"
+          + " the client re-sends in order.");
   public static final Key RAFT_LOG_WRITE_BUFFER_BYTES = key("raft.log.write.buffer.bytes", "8388608", "bytes",
       "Buffer in front of the Raft log file (Ratis `raft.server.log.write.buffer.size`); raised to the largest"
           + " entry plus 1 KiB when smaller.");
@@ -367,6 +372,10 @@ public final class NodeConfig {
     if (getInt(GROUP_COMMIT_ENTRIES_IN_FLIGHT_MAX) < 0) {
       throw new IllegalArgumentException(GROUP_COMMIT_ENTRIES_IN_FLIGHT_MAX.name() + " must not be negative, got "
           + get(GROUP_COMMIT_ENTRIES_IN_FLIGHT_MAX));
+    }
+    if (getLong(PRODUCE_ORDER_WAIT_MS) < 1 || getLong(PRODUCE_ORDER_WAIT_MS) > 60_000) {
+      throw new IllegalArgumentException(PRODUCE_ORDER_WAIT_MS.name() + " must be from 1 to 60000, got "
+          + get(PRODUCE_ORDER_WAIT_MS));
     }
     for (Key k : List.of(GROUP_COMMIT_REQUESTS_MAX, GROUP_COMMIT_BYTES_MAX, RAFT_LOG_WRITE_BUFFER_BYTES,
         RAFT_LOG_FORCE_SYNC_ENTRIES, RAFT_APPENDER_BUFFER_BYTES_MAX, RAFT_APPENDER_OUTSTANDING_APPENDS_MAX,

@@ -139,7 +139,7 @@ public final class SluiceNode implements AutoCloseable {
         config.getInt(NodeConfig.PENDING_WRITES_MAX));
     this.groupCommit = new GroupCommit(this, config.getInt(NodeConfig.GROUP_COMMIT_ENTRIES_IN_FLIGHT_MAX),
         config.getInt(NodeConfig.GROUP_COMMIT_REQUESTS_MAX), config.getInt(NodeConfig.GROUP_COMMIT_BYTES_MAX),
-        config.getInt(NodeConfig.PENDING_WRITES_MAX));
+        config.getInt(NodeConfig.PENDING_WRITES_MAX), config.getLong(NodeConfig.PRODUCE_ORDER_WAIT_MS));
     this.monitoring = new Monitoring(config);
     this.quotas = io.sluice.node.quota.Quotas.of(config);
     this.throttler = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -814,6 +814,11 @@ public final class SluiceNode implements AutoCloseable {
   /** Produce requests those entries carried; over {@link #groupCommitEntries()}, the merge ratio. */
   public long groupCommitRequests() {
     return groupCommit.counts()[1];
+  }
+
+  /** Produce requests held for their producer's order, and those whose wait ran out (see {@link GroupCommit}). */
+  public long[] produceOrderCounts() {
+    return groupCommit.orderCounts();
   }
 
   private StatusRuntimeException notLeader(String leader) {

@@ -272,6 +272,16 @@ public final class RecordBatch {
     return copy;
   }
 
+  /**
+   * Returns a copy of {@code batch} with its base offset set: the one copy that storing it needs
+   * (the ByteString's bytes are never written). Re-encodes nothing.
+   */
+  public static byte[] withBaseOffset(com.google.protobuf.ByteString batch, long baseOffset) {
+    byte[] copy = batch.toByteArray();
+    ByteBuffer.wrap(copy).putLong(BASE_OFFSET_OFFSET, baseOffset);
+    return copy;
+  }
+
   public static long baseOffset(ByteBuffer batch) {
     return batch.getLong(batch.position() + BASE_OFFSET_OFFSET);
   }

@@ -44,6 +44,18 @@ class RecordBatchTest {
   }
 
   @Test
+  void settingTheBaseOffsetFromAByteStringCopiesAndPatchesOnlyTheCopy() {
+    byte[] batch = RecordBatch.builder().add(1, null, bytes("a"), List.of()).add(2, null, bytes("b"), List.of()).build();
+    byte[] padded = new byte[batch.length + 8];
+    System.arraycopy(batch, 0, padded, 4, batch.length);
+    com.google.protobuf.ByteString aliased = com.google.protobuf.UnsafeByteOperations.unsafeWrap(padded, 4, batch.length);
+    byte[] moved = RecordBatch.withBaseOffset(aliased, 7);
+    RecordBatch.verifyCrc(ByteBuffer.wrap(moved));
+    assertArrayEquals(RecordBatch.withBaseOffset(batch, 7), moved);
+    assertEquals(0, RecordBatch.baseOffset(aliased.asReadOnlyByteBuffer()), "the source is not modified");
+  }
+
+  @Test
   void sizeEstimateIsExact() {
     Random random = new Random(7);
     RecordBatch.Builder b = RecordBatch.builder();

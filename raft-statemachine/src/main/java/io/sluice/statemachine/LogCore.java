@@ -39,6 +39,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.OptionalLong;
 import java.util.Set;
 import java.util.TreeMap;
@@ -472,7 +473,7 @@ public final class LogCore implements AutoCloseable {
       PartitionState[] ps = changed.computeIfAbsent(t.getTopicId(), id -> partitions.get(id).clone());
       PartitionState before = ps[b.getPartition()];
       long baseOffset = before.getNextOffset();
-      byte[] stored = RecordBatch.withBaseOffset(b.getRecords().toByteArray(), baseOffset);
+      byte[] stored = RecordBatch.withBaseOffset(b.getRecords(), baseOffset); // one copy, patched
       ByteBuffer view = ByteBuffer.wrap(stored);
       int count = RecordBatch.recordCount(view);
       Invariants.check(count > 0, "batch for %s-%d has %d records", b.getTopic(), b.getPartition(), count);
@@ -571,6 +572,33 @@ public final class LogCore implements AutoCloseable {
   /** Whether any producer was last seen before {@code timestampMs} (the leader's cue to expire). */
   public boolean hasProducerIdleSince(long timestampMs) {
     return producers.values().stream().anyMatch(p -> p.getLastSeenMs() < timestampMs);
+  }
+
+  /**
+   * The sequence the next batch of {@code producerId} at {@code epoch} must start with on
+   * {@code topic}-{@code partition}, as applied so far: 0 when the producer has written nothing
+   * there yet. Empty when that is not known here (unknown producer or topic, another epoch), which
+   * the state machine would refuse on its own terms. Any thread; a concurrent apply may make the
+   * answer one entry old.
+   */
+  public OptionalInt nextSequence(long producerId, short epoch, String topic, int partition) {
+    lock.readLock().lock();
+    try {
+      ProducerState producer = producers.get(producerId);
+      TopicState t = topics.get(topic);
+      if (producer == null || producer.getEpoch() != epoch || t == null || partition < 0
+          || partition >= t.getPartitions()) {
+        return OptionalInt.empty();
+      }
+      ProducerPartitionState state = parsePartitionState(db.get(Keys.producerPartition(producerId, t.getTopicId(),
+          partition)));
+      return OptionalInt.of(state.getBatchesCount() == 0 ? 0
+          : state.getBatches(state.getBatchesCount() - 1).getLastSequence() + 1);
+    } catch (RocksDBException e) {
+      throw new IllegalStateException("reading the state of producer " + producerId + " failed", e);
+    } finally {
+      lock.readLock().unlock();
+    }
   }
 
   /** Number of producer ids currently remembered. */

@@ -6,6 +6,8 @@ import io.sluice.api.v1.ListOffsetsRequest;
 import io.sluice.internal.v1.Command;
 import io.sluice.internal.v1.CommandResult;
 import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -25,7 +27,9 @@ import org.apache.ratis.statemachine.SnapshotInfo;
 import org.apache.ratis.statemachine.StateMachineStorage;
 import org.apache.ratis.statemachine.TransactionContext;
 import org.apache.ratis.statemachine.impl.BaseStateMachine;
+import org.apache.ratis.thirdparty.com.google.protobuf.ByteOutput;
 import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
+import org.apache.ratis.thirdparty.com.google.protobuf.UnsafeByteOperations;
 import org.apache.ratis.util.LifeCycle;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -220,7 +224,7 @@ public final class SluiceStateMachine extends BaseStateMachine {
         .setClientRequest(request)
         .setLogData(content);
     try {
-      Command command = Command.parseFrom(content.asReadOnlyByteBuffer());
+      Command command = parseCommand(content);
       validator.validate(command, content.size(), core);
       return trx.build();
     } catch (InvalidProtocolBufferException e) {
@@ -244,7 +248,7 @@ public final class SluiceStateMachine extends BaseStateMachine {
     Command command;
     CommandResult result;
     try {
-      command = Command.parseFrom(entry.getStateMachineLogEntry().getLogData().asReadOnlyByteBuffer());
+      command = parseCommand(entry.getStateMachineLogEntry().getLogData());
       result = core.apply(term, index, command);
     } catch (InvalidProtocolBufferException | RuntimeException e) {
       // Validated before it was proposed: an unreadable entry or a failed write is corruption or
@@ -323,6 +327,72 @@ public final class SluiceStateMachine extends BaseStateMachine {
     LogCore c = core;
     if (c != null) {
       c.close();
+    }
+  }
+
+  /**
+   * Parses a command without copying its bytes: its {@code bytes} fields (the record batches)
+   * alias {@code content}. Safe because neither side is ever written: the leader's entry is the
+   * array the proposer serialised, a follower's the one its RPC decoded, and Ratis keeps both
+   * until the entry is applied; the core copies each batch before patching its base offset.
+   * Parsing from a read-only buffer would copy the entry and then each batch again.
+   */
+  static Command parseCommand(ByteString content) throws InvalidProtocolBufferException {
+    ArrayChunk chunk = new ArrayChunk();
+    try {
+      UnsafeByteOperations.unsafeWriteTo(content, chunk);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e); // ArrayChunk does no I/O
+    }
+    com.google.protobuf.CodedInputStream in = chunk.array != null && chunk.length == content.size()
+        ? com.google.protobuf.CodedInputStream.newInstance(chunk.array, chunk.offset, chunk.length)
+        : com.google.protobuf.CodedInputStream.newInstance(content.toByteArray()); // not one array: copy
+    in.enableAliasing(true);
+    try {
+      return Command.parseFrom(in);
+    } catch (InvalidProtocolBufferException e) {
+      throw e;
+    } catch (IOException e) {
+      throw new UncheckedIOException(e); // an in-memory input does no I/O
+    }
+  }
+
+  /** Captures the backing array of a ByteString made of one array; anything else is left to a copy. */
+  private static final class ArrayChunk extends ByteOutput {
+    byte[] array;
+    int offset;
+    int length = -1;
+
+    @Override
+    public void write(byte value) {
+      array = null;
+    }
+
+    @Override
+    public void write(byte[] value, int offset, int length) {
+      array = null;
+    }
+
+    @Override
+    public void writeLazy(byte[] value, int offset, int length) {
+      if (this.length != -1) {
+        array = null; // a second chunk: not one array
+        this.length = -2;
+        return;
+      }
+      this.array = value;
+      this.offset = offset;
+      this.length = length;
+    }
+
+    @Override
+    public void write(ByteBuffer value) {
+      array = null;
+    }
+
+    @Override
+    public void writeLazy(ByteBuffer value) {
+      array = null;
     }
   }
 }

@@ -68,6 +68,14 @@ final class RaftMetrics implements SnapshotListener {
     FunctionCounter.builder("sluice.produce.group.commit.requests", node, SluiceNode::groupCommitRequests)
         .description("Produce requests carried by those entries; requests/entries is the group-commit merge ratio")
         .register(registry);
+    FunctionCounter.builder("sluice.produce.order.held.requests", node, n -> n.produceOrderCounts()[0])
+        .description("Produce requests the leader held because they arrived before an earlier request of the same"
+            + " idempotent producer (kept in sequence order instead of refused OUT_OF_ORDER_SEQUENCE)")
+        .register(registry);
+    FunctionCounter.builder("sluice.produce.order.wait.expired.requests", node, n -> n.produceOrderCounts()[1])
+        .description("Held produce requests whose produce.order.wait.ms ran out before the earlier request came;"
+            + " proposed anyway (the state machine refuses them if still out of order)")
+        .register(registry);
     this.leaderChanges = Counter.builder("sluice.raft.leader.elections")
         .description("Leader changes this node has seen (a newly elected leader, itself included)")
         .register(registry);
