@@ -120,5 +120,12 @@ class QuotasTest {
     replicated.set(Map.of());
     assertEquals(0, q.record(alice, Quotas.Kind.PRODUCE, 1_000_000));
     assertEquals(0, q.admit(alice, Quotas.Kind.PRODUCE));
+    // With no quota configured at all, a replicated one alone turns metering on.
+    Quotas none = new Quotas(0, 0, Map.of(), replicated::get, 1000, clock::get);
+    assertEquals(0, none.record(alice, Quotas.Kind.PRODUCE, 5000));
+    replicated.set(Map.of("alice", io.sluice.api.v1.QuotaEntry.newBuilder().setPrincipal("alice")
+        .setProduceBytesPerSecond(1000).build()));
+    assertEquals(0, none.record(alice, Quotas.Kind.PRODUCE, 1000));
+    assertEquals(500 * MS, none.record(alice, Quotas.Kind.PRODUCE, 500));
   }
 }
