@@ -235,4 +235,32 @@ public interface Admin {
    * @return the rules, sorted by principal, resource and operation
    */
   CompletableFuture<List<Acl>> listAcls();
+
+  /**
+   * Sets (creates or replaces) a principal's byte-rate quota for the whole cluster (cluster admin
+   * only). Every node applies it once it has the change; it takes precedence over the nodes'
+   * configured overrides and the defaults.
+   *
+   * @param quota the principal and its rates (0 unlimited)
+   * @return completes when the leader applied it; fails with {@link ResourceExhaustedException}
+   *     (TOO_MANY_QUOTAS) when the cluster holds {@code quota.overrides.max} quotas already, or
+   *     {@link InvalidRequestException} for a bad principal name
+   */
+  CompletableFuture<Void> setQuota(Quota quota);
+
+  /**
+   * Removes a principal's replicated quota (cluster admin only); the principal then falls back to the
+   * node's configured override, else the defaults.
+   *
+   * @param principal the principal name
+   * @return whether it had one
+   */
+  CompletableFuture<Boolean> removeQuota(String principal);
+
+  /**
+   * Every replicated quota (cluster admin only). Quotas from node configuration are not listed.
+   *
+   * @return the quotas, sorted by principal
+   */
+  CompletableFuture<List<Quota>> listQuotas();
 }

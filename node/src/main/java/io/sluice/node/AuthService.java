@@ -29,7 +29,7 @@ import java.security.SecureRandom;
 import java.util.Base64;
 
 /**
- * Tokens and ACLs (the AuthorizationInterceptor lets only cluster admins in). Writes go through
+ * Tokens, ACLs and replicated quotas (the AuthorizationInterceptor lets only cluster admins in). Writes go through
  * Raft; the node that serves CreateToken draws the secret, puts only its SHA-256 in the command and
  * answers the secret once. Lists read this node's applied state. Thread-safe.
  */
@@ -115,6 +115,45 @@ final class AuthService extends AuthServiceGrpc.AuthServiceImplBase {
   @Override
   public void listAcls(ListAclsRequest request, StreamObserver<ListAclsResponse> observer) {
     Replies.complete(observer, ListAclsResponse.newBuilder().addAllAcls(node.core().acls()).build(), null);
+  }
+
+  @Override
+  public void setQuota(io.sluice.api.v1.SetQuotaRequest request,
+      StreamObserver<io.sluice.api.v1.SetQuotaResponse> observer) {
+    Principal caller = Principal.current();
+    io.sluice.api.v1.QuotaEntry q = request.getQuota();
+    Command command = Command.newBuilder().setTimestampMs(System.currentTimeMillis())
+        .setSetQuota(io.sluice.internal.v1.SetQuota.newBuilder().setQuota(q)
+            .setQuotasMax(node.config().getInt(NodeConfig.QUOTA_OVERRIDES_MAX)))
+        .build();
+    Replies.propose(node, command, observer, outcome -> {
+      events.changed(caller, "set quota of " + q.getPrincipal() + ": produce " + q.getProduceBytesPerSecond()
+          + " bytes/s, fetch " + q.getFetchBytesPerSecond() + " bytes/s");
+      return io.sluice.api.v1.SetQuotaResponse.getDefaultInstance();
+    });
+  }
+
+  @Override
+  public void removeQuota(io.sluice.api.v1.RemoveQuotaRequest request,
+      StreamObserver<io.sluice.api.v1.RemoveQuotaResponse> observer) {
+    Principal caller = Principal.current();
+    Command command = Command.newBuilder().setTimestampMs(System.currentTimeMillis())
+        .setRemoveQuota(io.sluice.internal.v1.RemoveQuota.newBuilder().setPrincipal(request.getPrincipal()))
+        .build();
+    Replies.propose(node, command, observer, outcome -> {
+      boolean removed = outcome.result().getQuotaRemoved().getRemoved();
+      if (removed) {
+        events.changed(caller, "removed quota of " + request.getPrincipal());
+      }
+      return io.sluice.api.v1.RemoveQuotaResponse.newBuilder().setRemoved(removed).build();
+    });
+  }
+
+  @Override
+  public void listQuotas(io.sluice.api.v1.ListQuotasRequest request,
+      StreamObserver<io.sluice.api.v1.ListQuotasResponse> observer) {
+    Replies.complete(observer, io.sluice.api.v1.ListQuotasResponse.newBuilder()
+        .addAllQuotas(node.core().quotas().values()).build(), null);
   }
 
   private static TokenInfo info(StoredToken t) {

@@ -216,7 +216,11 @@ public final class NodeConfig {
           + " Subscribe together); 0: unlimited. Metered per node, like the produce quota.");
   public static final Key QUOTA_PRINCIPAL_OVERRIDES = key("quota.principal.overrides", "", "principal:produce:fetch;…",
       "Per-principal quotas that replace the defaults, e.g. `etl:10485760:0;batch-reader:0:1048576`"
-          + " (bytes/s; 0: unlimited for that principal). Configuration of each node; not replicated.");
+          + " (bytes/s; 0: unlimited for that principal). Configuration of each node; a quota set at run time"
+          + " with `sluice quota set` (replicated) takes precedence over it.");
+  public static final Key QUOTA_OVERRIDES_MAX = key("quota.overrides.max", "10000", "quotas",
+      "Most replicated per-principal quotas (`sluice quota set`) the cluster keeps; setting one for one more"
+          + " principal fails with RESOURCE_EXHAUSTED (TOO_MANY_QUOTAS).");
   public static final Key QUOTA_THROTTLE_MAX_MS = key("quota.throttle.max.ms", "5000", "ms",
       "A principal over its quota has its responses delayed (Subscribe: its sends paused) until its traffic"
           + " fits the rate again, by at most this long; a request that would need a longer delay is refused with"
@@ -427,7 +431,7 @@ public final class NodeConfig {
         throw new IllegalArgumentException(k.name() + " must be true or false, got '" + get(k) + "'");
       }
     }
-    for (Key k : List.of(AUTH_TOKENS_MAX, AUTH_ACLS_MAX, AUTH_RECHECK_INTERVAL_MS)) {
+    for (Key k : List.of(AUTH_TOKENS_MAX, AUTH_ACLS_MAX, AUTH_RECHECK_INTERVAL_MS, QUOTA_OVERRIDES_MAX)) {
       if (getInt(k) <= 0) {
         throw new IllegalArgumentException(k.name() + " must be positive, got " + get(k));
       }

@@ -141,7 +141,10 @@ public final class SluiceNode implements AutoCloseable {
         config.getInt(NodeConfig.GROUP_COMMIT_REQUESTS_MAX), config.getInt(NodeConfig.GROUP_COMMIT_BYTES_MAX),
         config.getInt(NodeConfig.PENDING_WRITES_MAX), config.getLong(NodeConfig.PRODUCE_ORDER_WAIT_MS));
     this.monitoring = new Monitoring(config);
-    this.quotas = io.sluice.node.quota.Quotas.of(config);
+    this.quotas = io.sluice.node.quota.Quotas.of(config, () -> {
+      LogCore core = stateMachine.core(); // null until Raft initialised the state machine
+      return core == null ? Map.of() : core.quotas();
+    });
     this.throttler = Executors.newSingleThreadScheduledExecutor(r -> {
       Thread t = new Thread(r, "sluice-" + config.nodeId() + "-throttle");
       t.setDaemon(true);

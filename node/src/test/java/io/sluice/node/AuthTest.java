@@ -336,7 +336,17 @@ class AuthTest {
                     .setResourceType(TOPIC).setResourceName("y").setOperation(AclOperation.ACL_OPERATION_DESCRIBE)).build())),
         new Case("ListAcls", List.of(needs(CLUSTER, "", AclOperation.ACL_OPERATION_ADMIN)), (ch, t, p) ->
             AuthServiceGrpc.newBlockingStub(ch).withCallCredentials(t).withDeadlineAfter(20, TimeUnit.SECONDS)
-                .listAcls(ListAclsRequest.getDefaultInstance())));
+                .listAcls(ListAclsRequest.getDefaultInstance())),
+        new Case("SetQuota", List.of(needs(CLUSTER, "", AclOperation.ACL_OPERATION_ADMIN)), (ch, t, p) ->
+            AuthServiceGrpc.newBlockingStub(ch).withCallCredentials(t).withDeadlineAfter(20, TimeUnit.SECONDS)
+                .setQuota(io.sluice.api.v1.SetQuotaRequest.newBuilder().setQuota(io.sluice.api.v1.QuotaEntry.newBuilder()
+                    .setPrincipal("quota-of-" + p).setProduceBytesPerSecond(1_000_000)).build())),
+        new Case("RemoveQuota", List.of(needs(CLUSTER, "", AclOperation.ACL_OPERATION_ADMIN)), (ch, t, p) ->
+            AuthServiceGrpc.newBlockingStub(ch).withCallCredentials(t).withDeadlineAfter(20, TimeUnit.SECONDS)
+                .removeQuota(io.sluice.api.v1.RemoveQuotaRequest.newBuilder().setPrincipal("nobody").build())),
+        new Case("ListQuotas", List.of(needs(CLUSTER, "", AclOperation.ACL_OPERATION_ADMIN)), (ch, t, p) ->
+            AuthServiceGrpc.newBlockingStub(ch).withCallCredentials(t).withDeadlineAfter(20, TimeUnit.SECONDS)
+                .listQuotas(io.sluice.api.v1.ListQuotasRequest.getDefaultInstance())));
   }
 
   /** Calls whose allowed outcome is a domain error (no such member, node, token): anything but auth failures. */

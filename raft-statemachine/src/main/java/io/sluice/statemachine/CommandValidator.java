@@ -133,6 +133,18 @@ public final class CommandValidator {
         }
       }
       case REMOVE_ACL -> checkAcl(command.getRemoveAcl().getAcl());
+      case SET_QUOTA -> {
+        io.sluice.api.v1.QuotaEntry q = command.getSetQuota().getQuota();
+        checkPrincipal(q.getPrincipal(), false);
+        if (q.getProduceBytesPerSecond() < 0 || q.getFetchBytesPerSecond() < 0) {
+          throw new CommandRejectedException(ErrorReason.INVALID_REQUEST, "quota rates must be >= 0 bytes/s (0 is"
+              + " unlimited), got produce " + q.getProduceBytesPerSecond() + " and fetch " + q.getFetchBytesPerSecond());
+        }
+        if (command.getSetQuota().getQuotasMax() <= 0) {
+          throw new CommandRejectedException(ErrorReason.INVALID_REQUEST, "set-quota carries no quota limit");
+        }
+      }
+      case REMOVE_QUOTA -> checkPrincipal(command.getRemoveQuota().getPrincipal(), false);
       case KIND_NOT_SET -> throw new CommandRejectedException(ErrorReason.INVALID_REQUEST, "command has no kind");
     }
   }

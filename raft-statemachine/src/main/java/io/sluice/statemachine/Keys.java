@@ -33,6 +33,7 @@ final class Keys {
   static final byte OFFSET = 0x08;
   static final byte TOKEN = 0x09;
   static final byte ACL = 0x0A;
+  static final byte QUOTA = 0x0B;
 
   static final byte[] APPLIED = {META, 'A'};
 
@@ -88,6 +89,10 @@ final class Keys {
 
   static byte[] acl(String aclKey) {
     return prefixed(ACL, aclKey.getBytes(StandardCharsets.UTF_8));
+  }
+
+  static byte[] quota(String principal) {
+    return prefixed(QUOTA, principal.getBytes(StandardCharsets.UTF_8));
   }
 
   static byte[] group(String groupId) {

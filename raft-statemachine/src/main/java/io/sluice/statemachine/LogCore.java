@@ -108,6 +108,7 @@ public final class LogCore implements AutoCloseable {
   private final Map<String, StoredGroup> groups = new ConcurrentHashMap<>();
   private final GroupApply groupApply = new GroupApply(this);
   private final AuthState auth = new AuthState();
+  private final QuotaState quotas = new QuotaState();
 
   /** Sequence ranges remembered per (producer, partition): retries of this many recent batches are recognised. */
   static final int PRODUCER_BATCHES_REMEMBERED = 5;
@@ -163,6 +164,7 @@ public final class LogCore implements AutoCloseable {
     producers.clear();
     groups.clear();
     auth.clear();
+    quotas.clear();
     applied = AppliedIndex.NONE;
     try (RocksIterator it = db.newIterator()) {
       byte[] a = db.get(Keys.APPLIED);
@@ -198,6 +200,7 @@ public final class LogCore implements AutoCloseable {
             new String(it.value(), StandardCharsets.UTF_8));
       }
       auth.load(db);
+      quotas.load(db);
       checkRecoveredInvariants();
     } catch (RocksDBException e) {
       if (isCorruption(e)) {
@@ -268,6 +271,8 @@ public final class LogCore implements AutoCloseable {
         case REVOKE_TOKEN -> auth.revokeToken(command.getRevokeToken(), batch, effects);
         case ADD_ACL -> auth.addAcl(command.getAddAcl(), batch, effects);
         case REMOVE_ACL -> auth.removeAcl(command.getRemoveAcl(), batch, effects);
+        case SET_QUOTA -> quotas.set(command.getSetQuota(), batch, effects);
+        case REMOVE_QUOTA -> quotas.remove(command.getRemoveQuota(), batch, effects);
         case KIND_NOT_SET -> throw new IllegalStateException("entry " + index + " has a command with no kind");
       };
       batch.put(Keys.APPLIED, ByteBuffer.allocate(16).putLong(term).putLong(index).array());
@@ -316,9 +321,12 @@ public final class LogCore implements AutoCloseable {
     final List<io.sluice.internal.v1.StoredToken> tokensRemoved = new ArrayList<>();
     final Map<String, io.sluice.api.v1.AclEntry> aclsPut = new TreeMap<>();
     final Set<String> aclsRemoved = new HashSet<>();
+    final Map<String, io.sluice.api.v1.QuotaEntry> quotasPut = new TreeMap<>();
+    final Set<String> quotasRemoved = new HashSet<>();
 
     void publish(LogCore core) {
       core.auth.publish(this);
+      core.quotas.publish(this);
       core.partitions.putAll(partitionsPut);
       core.topics.putAll(topicsPut);
       for (String name : topicsRemoved) {
@@ -820,6 +828,14 @@ public final class LogCore implements AutoCloseable {
   /** Every ACL, in key order (principal, resource type, name, operation). */
   public List<io.sluice.api.v1.AclEntry> acls() {
     return auth.acls();
+  }
+
+  /**
+   * The replicated per-principal quotas by principal: an immutable map replaced (never changed) on
+   * each apply that changes one, so readers on the hot path hold it without copying or locking.
+   */
+  public Map<String, io.sluice.api.v1.QuotaEntry> quotas() {
+    return quotas.quotas();
   }
 
   /** Registered client addresses by node id. */

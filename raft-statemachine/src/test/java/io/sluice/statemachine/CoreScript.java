@@ -51,6 +51,9 @@ import java.util.stream.Collectors;
  * acl-remove PRINCIPAL TYPE NAME|- OP
  * token SECRET                                    (which live token the secret is, if any)
  * auth                                            (tokens, without hashes, and ACLs)
+ * quota-set PRINCIPAL PRODUCE FETCH               (bytes/s, 0 unlimited; limit: 2 quotas)
+ * quota-remove PRINCIPAL
+ * quotas                                          (the replicated quotas)
  * </pre>
  * Each command gets the next Raft index (term 1) and timestamp 1000 * index.
  */
@@ -165,6 +168,10 @@ final class CoreScript {
       case "revoke-token" -> c.setRevokeToken(io.sluice.internal.v1.RevokeToken.newBuilder().setTokenId(w[1]));
       case "acl-add" -> c.setAddAcl(io.sluice.internal.v1.AddAcl.newBuilder().setAcl(acl(w)).setAclsMax(4));
       case "acl-remove" -> c.setRemoveAcl(io.sluice.internal.v1.RemoveAcl.newBuilder().setAcl(acl(w)));
+      case "quota-set" -> c.setSetQuota(io.sluice.internal.v1.SetQuota.newBuilder().setQuotasMax(2)
+          .setQuota(io.sluice.api.v1.QuotaEntry.newBuilder().setPrincipal(w[1])
+              .setProduceBytesPerSecond(Long.parseLong(w[2])).setFetchBytesPerSecond(Long.parseLong(w[3]))));
+      case "quota-remove" -> c.setRemoveQuota(io.sluice.internal.v1.RemoveQuota.newBuilder().setPrincipal(w[1]));
       case "register" -> c.setRegisterNode(RegisterNode.newBuilder().setNodeId(w[1]).setClientAddress(w[2]));
       case "append" -> {
         Append.Builder a = Append.newBuilder();
@@ -239,6 +246,12 @@ final class CoreScript {
     if (w[0].equals("group")) {
       return describeGroup(core, w[1]);
     }
+    if (w[0].equals("quotas")) {
+      return core.quotas().isEmpty() ? "no quotas" : core.quotas().values().stream()
+          .map(q -> "quota " + q.getPrincipal() + " produce=" + q.getProduceBytesPerSecond() + " fetch="
+              + q.getFetchBytesPerSecond())
+          .collect(Collectors.joining("\n"));
+    }
     if (w[0].equals("auth")) {
       return auth(core);
     }
@@ -297,6 +310,7 @@ final class CoreScript {
       case TOKEN -> "token " + r.getToken().getTokenId() + " principal=" + r.getToken().getPrincipal()
           + " created=" + r.getToken().getCreatedTimeMs() + " hash=" + r.getToken().getSecretSha256().size() + "B";
       case ACL_REMOVED -> "removed=" + r.getAclRemoved().getRemoved();
+      case QUOTA_REMOVED -> "removed=" + r.getQuotaRemoved().getRemoved();
       case APPEND_GROUP -> "merged" + r.getAppendGroup().getResultsList().stream()
           .map(x -> "\n  " + describe(x)).collect(Collectors.joining());
       case KIND_NOT_SET -> "empty";

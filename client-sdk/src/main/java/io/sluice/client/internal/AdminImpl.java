@@ -293,6 +293,35 @@ public final class AdminImpl implements Admin {
         resp -> resp.getAclsList().stream().map(AdminImpl::fromProto).toList());
   }
 
+  @Override
+  public CompletableFuture<Void> setQuota(io.sluice.client.Quota quota) {
+    io.sluice.api.v1.SetQuotaRequest req = io.sluice.api.v1.SetQuotaRequest.newBuilder()
+        .setQuota(io.sluice.api.v1.QuotaEntry.newBuilder().setPrincipal(quota.principal())
+            .setProduceBytesPerSecond(quota.produceBytesPerSecond()).setFetchBytesPerSecond(quota.fetchBytesPerSecond()))
+        .build();
+    return Futures.map(RetryingCall.run(ctx, RetryingCall.Target.LEADER, true, "setQuota " + quota,
+        (address, timeout) -> ctx.rpc().call(address, SluiceMethods.SET_QUOTA, req, timeout, true)),
+        resp -> null);
+  }
+
+  @Override
+  public CompletableFuture<Boolean> removeQuota(String principal) {
+    io.sluice.api.v1.RemoveQuotaRequest req = io.sluice.api.v1.RemoveQuotaRequest.newBuilder()
+        .setPrincipal(java.util.Objects.requireNonNull(principal, "principal")).build();
+    return Futures.map(RetryingCall.run(ctx, RetryingCall.Target.LEADER, true, "removeQuota " + principal,
+        (address, timeout) -> ctx.rpc().call(address, SluiceMethods.REMOVE_QUOTA, req, timeout, true)),
+        io.sluice.api.v1.RemoveQuotaResponse::getRemoved);
+  }
+
+  @Override
+  public CompletableFuture<List<io.sluice.client.Quota>> listQuotas() {
+    return Futures.map(RetryingCall.run(ctx, RetryingCall.Target.LEADER, false, "listQuotas",
+        (address, timeout) -> ctx.rpc().call(address, SluiceMethods.LIST_QUOTAS,
+            io.sluice.api.v1.ListQuotasRequest.getDefaultInstance(), timeout, false)),
+        resp -> resp.getQuotasList().stream().map(q -> new io.sluice.client.Quota(q.getPrincipal(),
+            q.getProduceBytesPerSecond(), q.getFetchBytesPerSecond())).toList());
+  }
+
   private static io.sluice.client.AuthToken token(io.sluice.api.v1.TokenInfo t) {
     return new io.sluice.client.AuthToken(t.getId(), t.getPrincipal(), t.getName(), t.getCreatedTimeMs());
   }

@@ -200,7 +200,7 @@ public final class ErrorMapper {
       case "AUTHENTICATION_FAILED" -> new io.sluice.client.AuthenticationException(message, reason, outcome, cause);
       case "AUTHORIZATION_FAILED" -> new io.sluice.client.AuthorizationException(message, reason, outcome, cause);
       case "UNKNOWN_TOKEN" -> new InvalidRequestException(message, code, reason, outcome, cause);
-      case "TOO_MANY_AUTH_ENTRIES" -> new ResourceExhaustedException(message, reason, outcome, cause);
+      case "TOO_MANY_AUTH_ENTRIES", "TOO_MANY_QUOTAS" -> new ResourceExhaustedException(message, reason, outcome, cause);
       case "UNKNOWN_NODE", "NODE_EXISTS", "QUORUM_AT_RISK", "RECONFIGURATION_IN_PROGRESS", "NODE_NOT_CAUGHT_UP",
           "LEADER_TRANSFER_FAILED" -> new MembershipException(message, code, reason, cause);
       default -> null;

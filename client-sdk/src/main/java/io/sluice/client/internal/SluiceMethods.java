@@ -105,4 +105,10 @@ public final class SluiceMethods {
       REMOVE_ACL = io.sluice.api.v1.AuthServiceGrpc.getRemoveAclMethod();
   public static final MethodDescriptor<io.sluice.api.v1.ListAclsRequest, io.sluice.api.v1.ListAclsResponse>
       LIST_ACLS = io.sluice.api.v1.AuthServiceGrpc.getListAclsMethod();
+  public static final MethodDescriptor<io.sluice.api.v1.SetQuotaRequest, io.sluice.api.v1.SetQuotaResponse>
+      SET_QUOTA = io.sluice.api.v1.AuthServiceGrpc.getSetQuotaMethod();
+  public static final MethodDescriptor<io.sluice.api.v1.RemoveQuotaRequest, io.sluice.api.v1.RemoveQuotaResponse>
+      REMOVE_QUOTA = io.sluice.api.v1.AuthServiceGrpc.getRemoveQuotaMethod();
+  public static final MethodDescriptor<io.sluice.api.v1.ListQuotasRequest, io.sluice.api.v1.ListQuotasResponse>
+      LIST_QUOTAS = io.sluice.api.v1.AuthServiceGrpc.getListQuotasMethod();
 }

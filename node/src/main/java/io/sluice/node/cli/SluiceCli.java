@@ -34,6 +34,7 @@ import picocli.CommandLine.Spec;
       CertsCommand.class,
       AuthCommand.class,
       AclCommand.class,
+      QuotaCommand.class,
       CommandLine.HelpCommand.class
     },
     footer = {

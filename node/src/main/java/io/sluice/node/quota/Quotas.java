@@ -6,6 +6,8 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
+import java.util.function.Supplier;
+import io.sluice.api.v1.QuotaEntry;
 
 /**
  * Per-principal produce and fetch byte-rate quotas of one node, Kafka-style: each node meters the
@@ -23,6 +25,12 @@ import java.util.function.LongSupplier;
  * principal gets served is at most rate × time + one second's burst + rate × throttle max + one
  * request.
  *
+ * <p>A principal's rates come from, in order: its replicated quota (set at run time with
+ * {@code sluice quota set}, the same on every node once applied), else its
+ * {@code quota.principal.overrides} entry in this node's configuration, else the defaults. A
+ * changed rate takes effect at the principal's next request (its bucket is replaced, forgetting its
+ * debt).
+ *
  * <p>With authentication off every call is {@link Principal#ANONYMOUS}, so a quota then limits all
  * clients of the node together. A rate of 0 is unlimited; with every rate 0 nothing is tracked.
  *
@@ -39,9 +47,10 @@ public final class Quotas {
   private final long produceDefault;
   private final long fetchDefault;
   private final Map<String, NodeConfig.QuotaOverride> overrides;
+  private final Supplier<Map<String, QuotaEntry>> replicated;
   private final long throttleMaxNanos;
   private final LongSupplier nanoClock;
-  private final boolean anyQuota;
+  private final boolean anyConfiguredQuota;
   private final Map<String, Bucket> produceBuckets = new ConcurrentHashMap<>();
   private final Map<String, Bucket> fetchBuckets = new ConcurrentHashMap<>();
   /** Per kind (ordinal): time responses were held back, ns; requests refused. For metrics. */
@@ -87,29 +96,46 @@ public final class Quotas {
    */
   public Quotas(long produceDefault, long fetchDefault, Map<String, NodeConfig.QuotaOverride> overrides,
       long throttleMaxMs, LongSupplier nanoClock) {
+    this(produceDefault, fetchDefault, overrides, Map::of, throttleMaxMs, nanoClock);
+  }
+
+  /**
+   * @param replicated  the replicated quotas by principal, read on every request: must be O(1) and
+   *                    never block (the applied state's immutable map); takes precedence over overrides
+   */
+  public Quotas(long produceDefault, long fetchDefault, Map<String, NodeConfig.QuotaOverride> overrides,
+      Supplier<Map<String, QuotaEntry>> replicated, long throttleMaxMs, LongSupplier nanoClock) {
     this.produceDefault = produceDefault;
     this.fetchDefault = fetchDefault;
     this.overrides = Map.copyOf(overrides);
+    this.replicated = replicated;
     this.throttleMaxNanos = TimeUnit.MILLISECONDS.toNanos(throttleMaxMs);
     this.nanoClock = nanoClock;
-    this.anyQuota = produceDefault > 0 || fetchDefault > 0 || overrides.values().stream()
+    this.anyConfiguredQuota = produceDefault > 0 || fetchDefault > 0 || overrides.values().stream()
         .anyMatch(o -> o.produceBytesPerSecond() > 0 || o.fetchBytesPerSecond() > 0);
   }
 
-  /** The quotas a node's configuration describes. */
-  public static Quotas of(NodeConfig config) {
+  /** The quotas a node's configuration describes, with the replicated ones read from {@code replicated}. */
+  public static Quotas of(NodeConfig config, Supplier<Map<String, QuotaEntry>> replicated) {
     return new Quotas(config.getLong(NodeConfig.QUOTA_PRODUCE_BYTES_PER_SECOND),
-        config.getLong(NodeConfig.QUOTA_FETCH_BYTES_PER_SECOND), config.quotaOverrides(),
+        config.getLong(NodeConfig.QUOTA_FETCH_BYTES_PER_SECOND), config.quotaOverrides(), replicated,
         config.getLong(NodeConfig.QUOTA_THROTTLE_MAX_MS), System::nanoTime);
   }
 
-  /** Whether any quota is configured; when not, callers skip the accounting altogether. */
+  /**
+   * Whether any quota is configured or replicated; when not, callers skip the accounting altogether.
+   * (A replicated quota of 0/0 makes this true without limiting anyone: rate() still answers 0.)
+   */
   public boolean active() {
-    return anyQuota;
+    return anyConfiguredQuota || !replicated.get().isEmpty();
   }
 
   /** The rate of {@code principal} for {@code kind}, bytes/s; 0 unlimited. */
   public long rate(Principal principal, Kind kind) {
+    QuotaEntry q = replicated.get().get(principal.name());
+    if (q != null) {
+      return kind == Kind.PRODUCE ? q.getProduceBytesPerSecond() : q.getFetchBytesPerSecond();
+    }
     NodeConfig.QuotaOverride o = overrides.get(principal.name());
     if (kind == Kind.PRODUCE) {
       return o != null ? o.produceBytesPerSecond() : produceDefault;
@@ -171,7 +197,7 @@ public final class Quotas {
   }
 
   private Bucket bucket(Principal principal, Kind kind) {
-    if (!anyQuota) {
+    if (!active()) {
       return null;
     }
     long rate = rate(principal, kind);
@@ -187,17 +213,24 @@ public final class Quotas {
       }
       b = buckets.computeIfAbsent(principal.name(), n -> new Bucket(rate, nanoClock.getAsLong()));
     }
+    if (b.bytesPerSecond != rate) {
+      // The principal's quota changed (set or removed at run time): meter it at the new rate from now.
+      b = buckets.compute(principal.name(),
+          (n, old) -> old != null && old.bytesPerSecond == rate ? old : new Bucket(rate, nanoClock.getAsLong()));
+    }
     return b;
   }
 
   /** One principal's token bucket for one kind of traffic. Thread-safe (synchronized, O(1)). */
   static final class Bucket {
+    final long bytesPerSecond;
     private final double ratePerNano;
     private final double capacity;
     private double tokens;
     private long lastNanos;
 
     Bucket(long bytesPerSecond, long nowNanos) {
+      this.bytesPerSecond = bytesPerSecond;
       this.ratePerNano = bytesPerSecond / 1e9;
       this.capacity = bytesPerSecond; // one second's burst
       this.tokens = capacity;

@@ -198,6 +198,9 @@ public final class AuthorizationInterceptor implements ServerInterceptor {
     put(r, AuthServiceGrpc.getAddAclMethod(), Rules.ADMIN);
     put(r, AuthServiceGrpc.getRemoveAclMethod(), Rules.ADMIN);
     put(r, AuthServiceGrpc.getListAclsMethod(), Rules.ADMIN);
+    put(r, AuthServiceGrpc.getSetQuotaMethod(), Rules.ADMIN);
+    put(r, AuthServiceGrpc.getRemoveQuotaMethod(), Rules.ADMIN);
+    put(r, AuthServiceGrpc.getListQuotasMethod(), Rules.ADMIN);
     return Collections.unmodifiableMap(r);
   }
 

@@ -93,4 +93,39 @@ class QuotasTest {
       assertTrue(e.getMessage().contains("quota.principal.overrides"), e.getMessage());
     }
   }
+
+  @Test
+  void replicatedQuotasComeFirstAndAChangeTakesEffectAtTheNextRequest() {
+    java.util.concurrent.atomic.AtomicReference<Map<String, io.sluice.api.v1.QuotaEntry>> replicated =
+        new java.util.concurrent.atomic.AtomicReference<>(Map.of());
+    // No default and no configured override: inactive until a quota is replicated.
+    Quotas q = new Quotas(0, 0, Map.of("alice", new NodeConfig.QuotaOverride(0, 500)), replicated::get, 1000,
+        clock::get);
+    assertEquals(0, q.record(alice, Quotas.Kind.PRODUCE, 1_000_000));
+    assertEquals(500, q.rate(alice, Quotas.Kind.FETCH), "the configured override");
+    replicated.set(Map.of("alice", io.sluice.api.v1.QuotaEntry.newBuilder().setPrincipal("alice")
+        .setProduceBytesPerSecond(1000).setFetchBytesPerSecond(0).build()));
+    assertTrue(q.active());
+    assertEquals(1000, q.rate(alice, Quotas.Kind.PRODUCE));
+    assertEquals(0, q.rate(alice, Quotas.Kind.FETCH), "the replicated quota replaces the override as a whole");
+    assertEquals(0, q.record(alice, Quotas.Kind.PRODUCE, 1000));
+    assertEquals(500 * MS, q.record(alice, Quotas.Kind.PRODUCE, 500));
+    // Raised at run time: the next request is metered at the new rate, with a fresh bucket.
+    replicated.set(Map.of("alice", io.sluice.api.v1.QuotaEntry.newBuilder().setPrincipal("alice")
+        .setProduceBytesPerSecond(10_000).build()));
+    assertEquals(0, q.admit(alice, Quotas.Kind.PRODUCE));
+    assertEquals(0, q.record(alice, Quotas.Kind.PRODUCE, 10_000));
+    assertEquals(100 * MS, q.record(alice, Quotas.Kind.PRODUCE, 1000));
+    // Removed: back to the configuration (unlimited produce for alice).
+    replicated.set(Map.of());
+    assertEquals(0, q.record(alice, Quotas.Kind.PRODUCE, 1_000_000));
+    assertEquals(0, q.admit(alice, Quotas.Kind.PRODUCE));
+    // With no quota configured at all, a replicated one alone turns metering on.
+    Quotas none = new Quotas(0, 0, Map.of(), replicated::get, 1000, clock::get);
+    assertEquals(0, none.record(alice, Quotas.Kind.PRODUCE, 5000));
+    replicated.set(Map.of("alice", io.sluice.api.v1.QuotaEntry.newBuilder().setPrincipal("alice")
+        .setProduceBytesPerSecond(1000).build()));
+    assertEquals(0, none.record(alice, Quotas.Kind.PRODUCE, 1000));
+    assertEquals(500 * MS, none.record(alice, Quotas.Kind.PRODUCE, 500));
+  }
 }
