@@ -2,8 +2,6 @@ package io.sluice.node.cli;
 
 import io.sluice.client.Acl;
 import io.sluice.client.Admin;
-import java.io.PrintWriter;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -135,28 +133,19 @@ final class AclCommand implements Callable<Integer> {
     public Integer call() {
       Validate.positive(spec, "--timeout-ms", timeout.ms);
       List<Acl> acls = client.admin(timeout.ms, "listing ACLs", Admin::listAcls);
-      PrintWriter out = spec.commandLine().getOut();
-      if (json) {
-        List<Object> list = new ArrayList<>();
-        for (Acl a : acls) {
-          Map<String, Object> m = new LinkedHashMap<>();
-          m.put("principal", a.principal());
-          m.put("resource_type", a.resourceType().name().toLowerCase(Locale.ROOT));
-          m.put("resource_name", a.resourceName());
-          m.put("operation", a.operation().name().toLowerCase(Locale.ROOT));
-          list.add(m);
-        }
-        out.println(Json.write(list));
-        out.flush();
-        return SluiceCli.EXIT_OK;
-      }
-      Table table = new Table("PRINCIPAL", "RESOURCE", "NAME", "OPERATION");
-      for (Acl a : acls) {
-        table.row(a.principal(), a.resourceType().name().toLowerCase(Locale.ROOT).replace('_', '-'),
-            a.resourceName().isEmpty() ? "-" : a.resourceName(), a.operation().name().toLowerCase(Locale.ROOT));
-      }
-      table.print(out);
-      return SluiceCli.EXIT_OK;
+      return Listing.print(spec.commandLine().getOut(), json, acls, ListAcls::toJson,
+          new Table("PRINCIPAL", "RESOURCE", "NAME", "OPERATION"),
+          a -> new Object[] {a.principal(), a.resourceType().name().toLowerCase(Locale.ROOT).replace('_', '-'),
+              a.resourceName().isEmpty() ? "-" : a.resourceName(), a.operation().name().toLowerCase(Locale.ROOT)});
+    }
+
+    private static Map<String, Object> toJson(Acl a) {
+      Map<String, Object> m = new LinkedHashMap<>();
+      m.put("principal", a.principal());
+      m.put("resource_type", a.resourceType().name().toLowerCase(Locale.ROOT));
+      m.put("resource_name", a.resourceName());
+      m.put("operation", a.operation().name().toLowerCase(Locale.ROOT));
+      return m;
     }
   }
 }

@@ -5,7 +5,6 @@ import io.sluice.client.AuthToken;
 import io.sluice.client.CreatedToken;
 import java.io.PrintWriter;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -118,20 +117,9 @@ final class AuthCommand implements Callable<Integer> {
       public Integer call() {
         Validate.positive(spec, "--timeout-ms", timeout.ms);
         List<AuthToken> tokens = client.admin(timeout.ms, "listing tokens", Admin::listTokens);
-        PrintWriter out = spec.commandLine().getOut();
-        if (json) {
-          List<Object> list = new ArrayList<>();
-          tokens.forEach(t -> list.add(toJson(t)));
-          out.println(Json.write(list));
-          out.flush();
-          return SluiceCli.EXIT_OK;
-        }
-        Table table = new Table("ID", "PRINCIPAL", "NAME", "CREATED");
-        for (AuthToken t : tokens) {
-          table.row(t.id(), t.principal(), t.name(), Instant.ofEpochMilli(t.createdTimeMs()));
-        }
-        table.print(out);
-        return SluiceCli.EXIT_OK;
+        return Listing.print(spec.commandLine().getOut(), json, tokens, AuthCommand::toJson,
+            new Table("ID", "PRINCIPAL", "NAME", "CREATED"),
+            t -> new Object[] {t.id(), t.principal(), t.name(), Instant.ofEpochMilli(t.createdTimeMs())});
       }
     }
   }

@@ -53,25 +53,18 @@ final class GroupCommand implements Callable<Integer> {
     public Integer call() {
       Validate.positive(spec, "--timeout-ms", timeout.ms);
       List<ConsumerGroupListing> groups = client.admin(timeout.ms, "listing groups", Admin::listGroups);
-      PrintWriter out = spec.commandLine().getOut();
-      if (json) {
-        List<Object> list = new ArrayList<>();
-        for (ConsumerGroupListing g : groups) {
-          Map<String, Object> o = new LinkedHashMap<>();
-          o.put("group", g.groupId());
-          o.put("state", g.state());
-          o.put("generation", g.generation());
-          o.put("members", g.members());
-          list.add(o);
-        }
-        out.println(Json.write(list));
-        out.flush();
-        return SluiceCli.EXIT_OK;
-      }
-      Table table = new Table("GROUP", "STATE", "GENERATION", "MEMBERS");
-      groups.forEach(g -> table.row(g.groupId(), g.state(), g.generation(), g.members()));
-      table.print(out);
-      return SluiceCli.EXIT_OK;
+      return Listing.print(spec.commandLine().getOut(), json, groups, ListGroups::toJson,
+          new Table("GROUP", "STATE", "GENERATION", "MEMBERS"),
+          g -> new Object[] {g.groupId(), g.state(), g.generation(), g.members()});
+    }
+
+    private static Map<String, Object> toJson(ConsumerGroupListing g) {
+      Map<String, Object> o = new LinkedHashMap<>();
+      o.put("group", g.groupId());
+      o.put("state", g.state());
+      o.put("generation", g.generation());
+      o.put("members", g.members());
+      return o;
     }
   }
 

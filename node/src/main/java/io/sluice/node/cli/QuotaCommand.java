@@ -2,8 +2,6 @@ package io.sluice.node.cli;
 
 import io.sluice.client.Admin;
 import io.sluice.client.Quota;
-import java.io.PrintWriter;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -122,26 +120,17 @@ final class QuotaCommand implements Callable<Integer> {
     public Integer call() {
       Validate.positive(spec, "--timeout-ms", timeout.ms);
       List<Quota> quotas = client.admin(timeout.ms, "listing quotas", Admin::listQuotas);
-      PrintWriter out = spec.commandLine().getOut();
-      if (json) {
-        List<Object> list = new ArrayList<>();
-        for (Quota q : quotas) {
-          Map<String, Object> m = new LinkedHashMap<>();
-          m.put("principal", q.principal());
-          m.put("produce_bytes_per_second", q.produceBytesPerSecond());
-          m.put("fetch_bytes_per_second", q.fetchBytesPerSecond());
-          list.add(m);
-        }
-        out.println(Json.write(list));
-        out.flush();
-        return SluiceCli.EXIT_OK;
-      }
-      Table table = new Table("PRINCIPAL", "PRODUCE_BYTES_PER_SECOND", "FETCH_BYTES_PER_SECOND");
-      for (Quota q : quotas) {
-        table.row(q.principal(), cell(q.produceBytesPerSecond()), cell(q.fetchBytesPerSecond()));
-      }
-      table.print(out);
-      return SluiceCli.EXIT_OK;
+      return Listing.print(spec.commandLine().getOut(), json, quotas, ListQuotas::toJson,
+          new Table("PRINCIPAL", "PRODUCE_BYTES_PER_SECOND", "FETCH_BYTES_PER_SECOND"),
+          q -> new Object[] {q.principal(), cell(q.produceBytesPerSecond()), cell(q.fetchBytesPerSecond())});
+    }
+
+    private static Map<String, Object> toJson(Quota q) {
+      Map<String, Object> m = new LinkedHashMap<>();
+      m.put("principal", q.principal());
+      m.put("produce_bytes_per_second", q.produceBytesPerSecond());
+      m.put("fetch_bytes_per_second", q.fetchBytesPerSecond());
+      return m;
     }
   }
 

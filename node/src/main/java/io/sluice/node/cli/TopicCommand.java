@@ -96,26 +96,11 @@ final class TopicCommand implements Callable<Integer> {
     @Override
     public Integer call() {
       Validate.positive(spec, "--timeout-ms", timeout.ms);
-      List<TopicInfo> topics;
-      topics = client.admin(timeout.ms, "listing topics", Admin::listTopics);
-      PrintWriter out = spec.commandLine().getOut();
-      if (json) {
-        List<Object> list = new ArrayList<>();
-        topics.forEach(topic -> list.add(toJson(topic)));
-        out.println(Json.write(list));
-        out.flush();
-        return SluiceCli.EXIT_OK;
-      }
-      Table table = new Table("TOPIC", "PARTITIONS", "RECORDS", "CREATED");
-      for (TopicInfo topic : topics) {
-        table.row(
-            topic.name(),
-            topic.partitions().size(),
-            storedRecords(topic),
-            Instant.ofEpochMilli(topic.createdTimeMs()));
-      }
-      table.print(out);
-      return SluiceCli.EXIT_OK;
+      List<TopicInfo> topics = client.admin(timeout.ms, "listing topics", Admin::listTopics);
+      return Listing.print(spec.commandLine().getOut(), json, topics, TopicCommand::toJson,
+          new Table("TOPIC", "PARTITIONS", "RECORDS", "CREATED"),
+          topic -> new Object[] {topic.name(), topic.partitions().size(), storedRecords(topic),
+              Instant.ofEpochMilli(topic.createdTimeMs())});
     }
   }
 
