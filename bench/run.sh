@@ -131,7 +131,7 @@ run() { # name, args...: runs one benchmark, keeps its JSON and the nodes' CPU p
 }
 run produce produce "${common[@]}" "${producer[@]}" --partitions 6 --records "$records" --warmup-records 50000 \
   --producers "$producers"
-run consume consume "${common[@]}" --records "$records"
+run consume consume "${common[@]}" --records "$records" --warmup-records 50000
 run e2e-5000 e2e "${common[@]}" --partitions 6 --record-size 1024 --target-rate 5000 --records "$e2e_records" --warmup-records 5000
 run e2e-1000 e2e "${common[@]}" --partitions 6 --record-size 1024 --target-rate 1000 --records "$((e2e_records / 5))" --warmup-records 1000
 run e2e-1by1 e2e "${common[@]}" --partitions 6 --record-size 1024 --records "$((e2e_records / 10))" --warmup-records 1000

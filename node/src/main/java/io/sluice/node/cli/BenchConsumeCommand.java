@@ -82,14 +82,24 @@ final class BenchConsumeCommand implements Callable<Integer> {
         throw new CliException("topic '" + common.topic + "' holds " + available
             + " records, not more than --warmup-records; produce some first (sluice bench produce)");
       }
-      return read(consumer, Math.min(common.recordsBound(), available - common.warmupRecords));
+      return read(consumer, available);
     }
   }
 
-  private int read(Consumer consumer, long wanted) {
-    long warmupLeft = common.warmupRecords;
-    while (warmupLeft > 0) {
-      warmupLeft -= poll(consumer, warmupLeft).size();
+  private int read(Consumer consumer, long available) {
+    // The warm-up takes whole polls: a record it returned is read, so the last poll may take more
+    // than --warmup-records, and the measured part then reads fewer than are left.
+    long warmupRead = 0;
+    while (warmupRead < common.warmupRecords) {
+      warmupRead += poll(consumer, Long.MAX_VALUE).size();
+    }
+    if (common.warmupRecords > 0) {
+      spec.commandLine().getErr().printf("warm-up: %d records read, not counted%n", warmupRead);
+    }
+    long wanted = Math.min(common.recordsBound(), available - warmupRead);
+    if (wanted <= 0) {
+      throw new CliException("the warm-up read all " + available + " records of topic '" + common.topic
+          + "'; produce more or lower --warmup-records");
     }
     long startNanos = System.nanoTime();
     long deadlineNanos = common.deadlineNanos(startNanos);
