@@ -2,8 +2,10 @@ package io.sluice.node;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.file.FileStore;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.LongSupplier;
 
 /**
@@ -20,11 +22,22 @@ public final class DiskGuard {
     this.freeBytes = freeBytes;
   }
 
-  /** Free space of the file store holding {@code dir}. */
+  /**
+   * Free space of the file store holding {@code dir}. The store is looked up once and then asked
+   * for its free space (one statvfs) on each call: on Linux the lookup reads the whole mount table,
+   * and the leader asks twice per produce request (about 7 % of its CPU in an e2e run at 1,000
+   * records/s, async-profiler).
+   */
   public static LongSupplier usableSpaceOf(Path dir) {
+    AtomicReference<FileStore> store = new AtomicReference<>();
     return () -> {
       try {
-        return Files.getFileStore(dir).getUsableSpace();
+        FileStore s = store.get();
+        if (s == null) {
+          s = Files.getFileStore(dir); // may fail while dir does not exist yet: looked up again next time
+          store.set(s);
+        }
+        return s.getUsableSpace();
       } catch (IOException e) {
         throw new UncheckedIOException(e);
       }
