@@ -2,6 +2,7 @@ package io.sluice.node;
 
 import io.sluice.node.security.ServerTls;
 import io.sluice.statemachine.Limits;
+import io.sluice.statemachine.StorageCompression;
 import java.io.IOException;
 import java.io.Reader;
 import java.nio.file.Files;
@@ -113,6 +114,10 @@ public final class NodeConfig {
           + " A stopping node also keeps refusing writes, at most this long, until none came for 250 ms.");
 
   // Damaged storage (StorageRecovery)
+  public static final Key STORAGE_COMPRESSION = key("storage.compression", "lz4", "none, lz4 or zstd",
+      "Compression of the files the state database (RocksDB) writes when it flushes and compacts. Changing it"
+          + " needs no migration: files already written keep theirs and stay readable. Record batches compressed"
+          + " by the client (`--compression`, the SDK's `compression`) are stored as they came either way.");
   public static final Key STORAGE_DAMAGE_RECOVERY = key("storage.damage.recovery", "auto", "auto or manual",
       "What a node does when it finds its storage damaged at start (a Raft log entry failing its CRC, a snapshot"
           + " or the state database failing a checksum); it never serves or applies the damaged data either way."
@@ -303,6 +308,14 @@ public final class NodeConfig {
         problems.add("unknown configuration key '" + e.getKey() + "'");
       } else if (e.getValue() != null) {
         values.put(e.getKey(), e.getValue());
+      }
+    }
+    String compression = values.get(STORAGE_COMPRESSION.name());
+    if (compression != null) {
+      try {
+        StorageCompression.fromConfig(compression);
+      } catch (IllegalArgumentException e) {
+        problems.add(STORAGE_COMPRESSION.name() + " " + e.getMessage());
       }
     }
     String recovery = values.get(STORAGE_DAMAGE_RECOVERY.name());
@@ -648,6 +661,11 @@ public final class NodeConfig {
       }
     }
     return overrides;
+  }
+
+  /** {@code storage.compression}, validated at construction. */
+  public StorageCompression storageCompression() {
+    return StorageCompression.fromConfig(get(STORAGE_COMPRESSION));
   }
 
   public Limits limits() {

@@ -132,7 +132,7 @@ public final class SluiceNode implements AutoCloseable {
     // servers: it does not campaign, and the leader's log gives it the configuration that adds it.
     this.group = RaftGroup.valueOf(groupIdOf(config.clusterId()), peers);
     this.stateMachine = new SluiceStateMachine(config.dataDir().resolve("state"), config.limits(),
-        config.getInt(NodeConfig.SNAPSHOTS_RETAINED));
+        config.getInt(NodeConfig.SNAPSHOTS_RETAINED), config.storageCompression());
     this.diskGuard = new DiskGuard(config.getLong(NodeConfig.DISK_FREE_BYTES_MIN),
         freeBytes != null ? freeBytes : DiskGuard.usableSpaceOf(config.dataDir()));
     this.proposer = new Proposer(this, config.getLong(NodeConfig.COMMIT_TIMEOUT_MS),

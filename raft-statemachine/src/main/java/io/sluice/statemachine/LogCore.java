@@ -49,7 +49,6 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.BiConsumer;
 import org.rocksdb.Checkpoint;
 import org.rocksdb.FlushOptions;
-import org.rocksdb.CompressionType;
 import org.rocksdb.Options;
 import org.rocksdb.ReadOptions;
 import org.rocksdb.RocksDB;
@@ -114,8 +113,11 @@ public final class LogCore implements AutoCloseable {
   static final int PRODUCER_BATCHES_REMEMBERED = 5;
   private volatile AppliedIndex applied = AppliedIndex.NONE;
 
-  private LogCore(Path dbDir) {
+  private final StorageCompression compression;
+
+  private LogCore(Path dbDir, StorageCompression compression) {
     this.dbDir = dbDir;
+    this.compression = compression;
   }
 
   /**
@@ -124,9 +126,19 @@ public final class LogCore implements AutoCloseable {
    */
   static final int PARTITIONS_STORED_MAX = 1 << 20;
 
-  /** Opens (creating if absent) the database in {@code dbDir} and loads its state. */
+  /** Opens (creating if absent) the database in {@code dbDir} and loads its state; LZ4 for written files. */
   public static LogCore open(Path dbDir) throws IOException {
-    LogCore core = new LogCore(dbDir);
+    return open(dbDir, StorageCompression.LZ4);
+  }
+
+  /**
+   * Opens (creating if absent) the database in {@code dbDir} and loads its state.
+   *
+   * @param compression for the files the database writes from now on (files already written keep
+   *                    theirs and stay readable)
+   */
+  public static LogCore open(Path dbDir, StorageCompression compression) throws IOException {
+    LogCore core = new LogCore(dbDir, compression);
     core.openDb();
     return core;
   }
@@ -138,7 +150,7 @@ public final class LogCore implements AutoCloseable {
         // Batches arrive in offset order and are rarely overwritten: big memtables, few flushes.
         .setWriteBufferSize(64L << 20)
         .setMaxWriteBufferNumber(3)
-        .setCompressionType(CompressionType.LZ4_COMPRESSION)
+        .setCompressionType(compression.rocksDb)
         .setMaxBackgroundJobs(2);
     try {
       db = RocksDB.open(options, dbDir.toString());

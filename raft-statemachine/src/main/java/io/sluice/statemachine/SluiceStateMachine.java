@@ -53,6 +53,7 @@ public final class SluiceStateMachine extends BaseStateMachine {
   private final List<LeaderChangeListener> leaderListeners = new CopyOnWriteArrayList<>();
   private final List<SnapshotListener> snapshotListeners = new CopyOnWriteArrayList<>();
   private volatile LogCore core;
+  private final StorageCompression compression;
 
   /**
    * @param dbDir        where the live RocksDB lives (outside Ratis's storage, which a snapshot
@@ -61,7 +62,19 @@ public final class SluiceStateMachine extends BaseStateMachine {
    * @param snapshotsRetained how many snapshots to keep on disk (at least 1)
    */
   public SluiceStateMachine(Path dbDir, Limits limits, int snapshotsRetained) {
+    this(dbDir, limits, snapshotsRetained, StorageCompression.LZ4);
+  }
+
+  /**
+   * @param dbDir        where the live RocksDB lives (outside Ratis's storage, which a snapshot
+   *                     install replaces wholesale)
+   * @param limits       checked before proposing
+   * @param snapshotsRetained how many snapshots to keep on disk (at least 1)
+   * @param compression  of the files the state database writes
+   */
+  public SluiceStateMachine(Path dbDir, Limits limits, int snapshotsRetained, StorageCompression compression) {
     this.dbDir = dbDir;
+    this.compression = compression;
     this.validator = new CommandValidator(limits);
     this.snapshots = new SnapshotStore(Math.max(1, snapshotsRetained), this::snapshotTaken);
   }
@@ -128,7 +141,7 @@ public final class SluiceStateMachine extends BaseStateMachine {
     getLifeCycle().startAndTransition(() -> {
       super.initialize(server, groupId, storage);
       snapshots.init(storage);
-      core = LogCore.open(dbDir);
+      core = LogCore.open(dbDir, compression);
       verifyStorage();
       reconcileWithSnapshot();
     }, IOException.class);
@@ -166,7 +179,7 @@ public final class SluiceStateMachine extends BaseStateMachine {
    * This one must be closed first.
    */
   public SluiceStateMachine successor() {
-    SluiceStateMachine next = new SluiceStateMachine(dbDir, validator.limits(), snapshots.retainedMax());
+    SluiceStateMachine next = new SluiceStateMachine(dbDir, validator.limits(), snapshots.retainedMax(), compression);
     next.listeners.addAll(listeners);
     next.leaderListeners.addAll(leaderListeners);
     next.snapshotListeners.addAll(snapshotListeners);

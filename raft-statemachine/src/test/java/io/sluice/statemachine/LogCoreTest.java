@@ -122,4 +122,49 @@ class LogCoreTest {
     }
     assertTrue(core.longProperty("rocksdb.total-sst-files-size").isEmpty(), "a closed database reads as absent");
   }
+
+  /** The compression of the newest OPTIONS file RocksDB wrote in {@code dir} (one per open). */
+  private static String compressionInOptions(Path dir) throws IOException {
+    try (var files = java.nio.file.Files.list(dir)) {
+      Path newest = files.filter(f -> f.getFileName().toString().startsWith("OPTIONS-"))
+          .max(java.util.Comparator.comparing(f -> Long.parseLong(f.getFileName().toString().substring(8))))
+          .orElseThrow();
+      return java.nio.file.Files.readAllLines(newest).stream().map(String::trim)
+          .filter(l -> l.startsWith("compression=")).findFirst().orElseThrow();
+    }
+  }
+
+  @Test
+  void compressionIsConfiguredAndADatabaseReopensWithAnother() throws IOException {
+    Path dir = tmp.resolve("compressed");
+    String before;
+    try (LogCore core = LogCore.open(dir, StorageCompression.ZSTD)) {
+      CoreScript s = new CoreScript(core);
+      for (String line : workload(11, 200)) {
+        s.run(line);
+      }
+      core.checkpoint(tmp.resolve("cp-zstd")); // flushes the memtable: files written with ZSTD
+      before = CoreScript.state(core);
+    }
+    assertEquals("compression=kZSTD", compressionInOptions(dir));
+    try (LogCore core = LogCore.open(dir, StorageCompression.NONE)) {
+      assertEquals(before, CoreScript.state(core), "files written with ZSTD read back with NONE configured");
+      new CoreScript(core).run("create-topic after 1");
+      core.checkpoint(tmp.resolve("cp-none"));
+    }
+    assertEquals("compression=kNoCompression", compressionInOptions(dir));
+    try (LogCore core = LogCore.open(dir)) {
+      assertEquals("compression=kLZ4Compression", compressionInOptions(dir), "LZ4 unless configured");
+      assertTrue(CoreScript.state(core).contains("after"), CoreScript.state(core));
+    }
+  }
+
+  @Test
+  void compressionNamesParseAndABadOneSaysWhatIsAccepted() {
+    for (StorageCompression c : StorageCompression.values()) {
+      assertEquals(c, StorageCompression.fromConfig(c.configName()));
+    }
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> StorageCompression.fromConfig("LZ4"));
+    assertEquals("must be none, lz4 or zstd, got 'LZ4'", e.getMessage());
+  }
 }
