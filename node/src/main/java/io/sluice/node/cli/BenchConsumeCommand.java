@@ -6,6 +6,7 @@ import io.sluice.client.ConsumerRecord;
 import io.sluice.client.SluiceClient;
 import io.sluice.client.TopicPartition;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -82,24 +83,18 @@ final class BenchConsumeCommand implements Callable<Integer> {
         throw new CliException("topic '" + common.topic + "' holds " + available
             + " records, not more than --warmup-records; produce some first (sluice bench produce)");
       }
-      return read(consumer, available);
+      return read(consumer, Math.min(common.recordsBound(), available - common.warmupRecords));
     }
   }
 
-  private int read(Consumer consumer, long available) {
-    // The warm-up takes whole polls: a record it returned is read, so the last poll may take more
-    // than --warmup-records, and the measured part then reads fewer than are left.
-    long warmupRead = 0;
-    while (warmupRead < common.warmupRecords) {
-      warmupRead += poll(consumer, Long.MAX_VALUE).size();
-    }
-    if (common.warmupRecords > 0) {
-      spec.commandLine().getErr().printf("warm-up: %d records read, not counted%n", warmupRead);
-    }
-    long wanted = Math.min(common.recordsBound(), available - warmupRead);
-    if (wanted <= 0) {
-      throw new CliException("the warm-up read all " + available + " records of topic '" + common.topic
-          + "'; produce more or lower --warmup-records");
+  private int read(Consumer consumer, long wanted) {
+    long warmupLeft = common.warmupRecords;
+    while (warmupLeft > 0) {
+      List<ConsumerRecord> records = poll(consumer, Long.MAX_VALUE);
+      if (records.size() > warmupLeft) {
+        giveBack(consumer, records.subList((int) warmupLeft, records.size()));
+      }
+      warmupLeft -= Math.min(warmupLeft, records.size());
     }
     long startNanos = System.nanoTime();
     long deadlineNanos = common.deadlineNanos(startNanos);
@@ -116,6 +111,19 @@ final class BenchConsumeCommand implements Callable<Integer> {
       }
     }
     return BenchCommand.report(spec, "consume", common.json, stats.finish(System.nanoTime()), null);
+  }
+
+  /**
+   * Seeks each partition of {@code rest} back to its first record there, so the measured part reads
+   * again what the warm-up's last poll returned beyond --warmup-records (a poll returns a partition's
+   * records in offset order).
+   */
+  private static void giveBack(Consumer consumer, List<ConsumerRecord> rest) {
+    Map<TopicPartition, Long> firstNotCounted = new HashMap<>();
+    for (ConsumerRecord r : rest) {
+      firstNotCounted.putIfAbsent(new TopicPartition(r.topic(), r.partition()), r.offset());
+    }
+    firstNotCounted.forEach(consumer::seek);
   }
 
   /** Up to {@code most} records (a poll may return more: the rest are dropped, never counted). */

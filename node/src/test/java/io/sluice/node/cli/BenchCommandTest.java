@@ -136,13 +136,11 @@ class BenchCommandTest {
       assertEquals(0, num(zstd.out(), "errors"));
       assertEquals(2000, num(ok("bench", "consume", "--topic", "b1z", "--records", "100000", "--json").out(), "records"));
 
-      // After a warm-up, reading to the end counts every record the warm-up did not read.
-      CliRun rest = ok("bench", "consume", "--topic", "b1", "--records", "100000", "--warmup-records", "100",
+      // After a warm-up, reading to the end counts every record the warm-up did not count, even
+      // when the warm-up's last poll returned more than it needed (small fetches: many polls).
+      CliRun rest = ok("bench", "consume", "--topic", "b1", "--records", "100000", "--warmup-records", "150",
           "--fetch-bytes", "8192", "--json");
-      Matcher warm = Pattern.compile("warm-up: (\\d+) records read, not counted").matcher(rest.err());
-      assertTrue(warm.find(), rest.toString());
-      assertTrue(Long.parseLong(warm.group(1)) >= 100, rest.toString());
-      assertEquals(3500 - Long.parseLong(warm.group(1)), num(rest.out(), "records"), rest.toString());
+      assertEquals(3350, num(rest.out(), "records"), rest.toString());
 
       CliRun some = ok("bench", "consume", "--topic", "b1", "--records", "1000", "--warmup-records", "100");
       Matcher m = Pattern.compile("^records=1000 seconds=\\S+ records/s=\\S+ MiB/s=\\S+ errors=0$", Pattern.MULTILINE)
