@@ -52,18 +52,54 @@ class ConsistentReadsTest {
     return ch;
   }
 
-  private ProduceResponse produce(String leader, String value) {
+  /**
+   * Produces one record to whichever node leads, as a client would: a refusal that says the
+   * record was certainly not written (NOT_LEADER, NO_LEADER while an election under load runs) is
+   * sent again to the node that leads then. Any other failure fails the test.
+   */
+  private ProduceResponse produce(TestCluster c, String value) throws InterruptedException {
     byte[] batch = RecordBatch.builder().add(System.currentTimeMillis(), null,
         value.getBytes(StandardCharsets.UTF_8), List.of()).build();
-    return ProduceServiceGrpc.newBlockingStub(channel(leader)).withDeadlineAfter(10, TimeUnit.SECONDS)
-        .produce(ProduceRequest.newBuilder().addBatches(PartitionBatch.newBuilder()
-            .setTopic("r").setPartition(0).setRecords(ByteString.copyFrom(batch))).build());
+    ProduceRequest request = ProduceRequest.newBuilder().addBatches(PartitionBatch.newBuilder()
+        .setTopic("r").setPartition(0).setRecords(ByteString.copyFrom(batch))).build();
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    while (true) {
+      String leader = c.clientAddress(c.awaitLeader(Duration.ofSeconds(60)));
+      try {
+        return ProduceServiceGrpc.newBlockingStub(channel(leader)).withDeadlineAfter(30, TimeUnit.SECONDS)
+            .produce(request);
+      } catch (StatusRuntimeException e) {
+        if (!ErrorDetails.leadershipMoved(e) || System.nanoTime() > deadline) {
+          throw e;
+        }
+        Thread.sleep(100);
+      }
+    }
   }
 
   private FetchResponse fetch(String node, long offset, long token, int maxWaitMs) {
     return FetchServiceGrpc.newBlockingStub(channel(node)).withDeadlineAfter(20, TimeUnit.SECONDS)
         .fetch(FetchRequest.newBuilder().setMinAppliedIndex(token).setMaxWaitMs(maxWaitMs)
             .addPartitions(PartitionFetch.newBuilder().setTopic("r").setPartition(0).setOffset(offset)).build());
+  }
+
+  /**
+   * A linearizable end offset from {@code node}; asked again while no leader can confirm the read
+   * (UNAVAILABLE: an election under load), as a client would. The answer itself is not relaxed.
+   */
+  private long linearizableEnd(String node, ListOffsetsRequest q) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    while (true) {
+      try {
+        return FetchServiceGrpc.newBlockingStub(channel(node)).withDeadlineAfter(20, TimeUnit.SECONDS)
+            .listOffsets(q).getPartitions(0).getEndOffset();
+      } catch (StatusRuntimeException e) {
+        if (e.getStatus().getCode() != Status.Code.UNAVAILABLE || System.nanoTime() > deadline) {
+          throw e;
+        }
+        Thread.sleep(200);
+      }
+    }
   }
 
   private static boolean holds(FetchResponse r, long offset) {
@@ -84,7 +120,7 @@ class ConsistentReadsTest {
           .createTopic(CreateTopicRequest.newBuilder().setName("r").setPartitions(1).build());
 
       for (int i = 0; i < 100; i++) {
-        ProduceResponse p = produce(leader, "w" + i);
+        ProduceResponse p = produce(c, "w" + i);
         long offset = p.getResults(0).getBaseOffset();
         assertTrue(holds(fetch(follower, offset, p.getCommitIndex(), 0), offset),
             "the follower returned offset " + offset + " it was asked to wait for");
@@ -94,7 +130,7 @@ class ConsistentReadsTest {
       c.kill(followerId);
       ProduceResponse last = null;
       for (int i = 0; i < 50; i++) {
-        last = produce(leader, "while-down-" + i);
+        last = produce(c, "while-down-" + i);
       }
       c.startNode(followerId);
       long offset = last.getResults(0).getBaseOffset();
@@ -124,9 +160,8 @@ class ConsistentReadsTest {
       ListOffsetsRequest q = ListOffsetsRequest.newBuilder().setLinearizable(true)
           .addPartitions(PartitionRef.newBuilder().setTopic("r").setPartition(0)).build();
       for (int i = 0; i < 100; i++) {
-        long offset = produce(leader, "l" + i).getResults(0).getBaseOffset();
-        long end = FetchServiceGrpc.newBlockingStub(channel(follower)).withDeadlineAfter(10, TimeUnit.SECONDS)
-            .listOffsets(q).getPartitions(0).getEndOffset();
+        long offset = produce(c, "l" + i).getResults(0).getBaseOffset();
+        long end = linearizableEnd(follower, q);
         assertTrue(end > offset, "linearizable end offset " + end + " misses acknowledged offset " + offset);
       }
       // Without a majority no leader can confirm a read index: UNAVAILABLE, in bounded time.

@@ -3,12 +3,8 @@ package io.sluice.node;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.google.protobuf.Any;
-import com.google.protobuf.InvalidProtocolBufferException;
-import com.google.rpc.ErrorInfo;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
-import io.grpc.protobuf.StatusProto;
 import io.grpc.stub.StreamObserver;
 import io.sluice.api.v1.ProduceResponse;
 import io.sluice.api.v1.ProduceServiceGrpc;
@@ -73,7 +69,7 @@ class GracefulStopTest {
 
                 @Override
                 public void onError(Throwable t) {
-                  if (SluiceErrors.NOT_WRITTEN.equals(writeOutcome(t))) {
+                  if (SluiceErrors.NOT_WRITTEN.equals(ErrorDetails.writeOutcome(t))) {
                     rejected.add(value);
                     refusing.set(true);
                   } else {
@@ -120,23 +116,6 @@ class GracefulStopTest {
       c.startNode(leader.id());
       Replicas.check(c, "g", acked.values(), rejected);
     }
-  }
-
-  private static String writeOutcome(Throwable t) {
-    com.google.rpc.Status status = StatusProto.fromThrowable(t);
-    if (status == null) {
-      return null;
-    }
-    for (Any detail : status.getDetailsList()) {
-      if (detail.is(ErrorInfo.class)) {
-        try {
-          return detail.unpack(ErrorInfo.class).getMetadataMap().get(SluiceErrors.WRITE_OUTCOME);
-        } catch (InvalidProtocolBufferException e) {
-          return null;
-        }
-      }
-    }
-    return null;
   }
 
   private static void sleepMs(long ms) {
