@@ -108,7 +108,7 @@ class ClusterTest {
       Map<String, Ack> acked = new ConcurrentHashMap<>();
       List<String> rejected = Collections.synchronizedList(new ArrayList<>());
       AtomicInteger indeterminate = new AtomicInteger();
-      String oldLeader = c.leader().orElseThrow().id();
+      String oldLeader = c.currentLeader().id();
       ProducerConfig config = ProducerConfig.builder().linger(Duration.ofMillis(2))
           .deliveryTimeout(Duration.ofSeconds(20)).build();
       int killAt = 1500;
@@ -240,7 +240,7 @@ class ClusterTest {
         "raft.log.segment.bytes.max", "16384");
     try (TestCluster c = TestCluster.start(tmp, 3, small); SluiceClient client = client(c)) {
       client.admin().createTopic("far", 2).get(10, TimeUnit.SECONDS);
-      String leader = c.leader().orElseThrow().id();
+      String leader = c.currentLeader().id();
       String lagging = c.nodes.keySet().stream().filter(id -> !id.equals(leader)).findFirst().orElseThrow();
       long laggingApplied = c.nodes.get(lagging).core().applied().index();
       c.kill(lagging);
@@ -266,7 +266,7 @@ class ClusterTest {
     try (TestCluster c = TestCluster.start(tmp, 5, Map.of()); SluiceClient client = client(c)) {
       client.admin().createTopic("five", 3).get(10, TimeUnit.SECONDS);
       List<Ack> acked = new ArrayList<>();
-      String leader = c.leader().orElseThrow().id();
+      String leader = c.currentLeader().id();
       String follower = c.nodes.keySet().stream().filter(id -> !id.equals(leader)).findFirst().orElseThrow();
       try (Producer producer = client.newProducer()) {
         for (int round = 0; round < 2; round++) {

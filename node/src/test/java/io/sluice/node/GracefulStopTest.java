@@ -44,7 +44,7 @@ class GracefulStopTest {
       try (SluiceClient client = SluiceClient.builder().bootstrap(c.bootstrap()).build()) {
         client.admin().createTopic("g", 1).get(10, TimeUnit.SECONDS);
       }
-      SluiceNode leader = c.leader().orElseThrow();
+      SluiceNode leader = c.currentLeader();
       ManagedChannel channel = NettyChannelBuilder.forTarget(c.clientAddress(leader.id())).usePlaintext().build();
       Map<String, Ack> acked = new ConcurrentHashMap<>();
       List<String> rejected = Collections.synchronizedList(new ArrayList<>());

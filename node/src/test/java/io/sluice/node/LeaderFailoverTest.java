@@ -40,7 +40,7 @@ class LeaderFailoverTest {
       long resumedNanos;
       try {
         producer.awaitMoreAcked(500, WAIT, "before the kill");
-        oldLeader = c.leader().orElseThrow().id();
+        oldLeader = c.currentLeader().id();
         int ackedAtKill = producer.ackedCount();
         killedNanos = System.nanoTime();
         c.kill(oldLeader);

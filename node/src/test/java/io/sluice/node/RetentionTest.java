@@ -55,7 +55,7 @@ class RetentionTest {
         producer.send(ProducerRecord.of("by-size", new byte[1000])).get(10, TimeUnit.SECONDS);
       }
       long start = awaitTruncatedEverywhere(c, "by-size", 1);
-      PartitionState state = partition(c.leader().orElseThrow(), "by-size", 0);
+      PartitionState state = partition(c.currentLeader(), "by-size", 0);
       assertTrue(state.getSizeBytes() <= 20000 && state.getSizeBytes() > 20000 - 1100, "kept " + state);
       assertEquals(100, state.getNextOffset());
       assertEquals(100 - start, state.getBatchCount());
@@ -84,7 +84,7 @@ class RetentionTest {
       }
       assertEquals(10, awaitTruncatedEverywhere(c, "by-time", 10), "exactly the old batches went");
       Thread.sleep(1000); // several more passes: nothing recent is deleted
-      assertEquals(10, partition(c.leader().orElseThrow(), "by-time", 0).getLogStartOffset());
+      assertEquals(10, partition(c.currentLeader(), "by-time", 0).getLogStartOffset());
     }
   }
 

@@ -153,10 +153,26 @@ final class TestCluster implements AutoCloseable {
     return nodes.values().stream().filter(SluiceNode::isLeader).findFirst();
   }
 
+  /**
+   * Waits for a leader ready to serve and returns its id. Reads the leader once per look: an
+   * election may end a leadership between two looks.
+   */
   String awaitLeader(Duration timeout) {
-    await(timeout, "a leader among " + nodes.keySet(), () -> leader().isPresent()
-        && leader().get().division().getInfo().isLeaderReady());
-    return leader().get().id();
+    java.util.concurrent.atomic.AtomicReference<String> found = new java.util.concurrent.atomic.AtomicReference<>();
+    await(timeout, "a leader among " + nodes.keySet(), () -> {
+      Optional<SluiceNode> l = leader();
+      if (l.isPresent() && l.get().division().getInfo().isLeaderReady()) {
+        found.set(l.get().id());
+        return true;
+      }
+      return false;
+    });
+    return found.get();
+  }
+
+  /** The leader, waiting (at most 60 s) while an election runs rather than finding none. */
+  SluiceNode currentLeader() {
+    return nodes.get(awaitLeader(Duration.ofSeconds(60)));
   }
 
   /**
