@@ -57,7 +57,7 @@ class ClusterTest {
   @Test
   void threeNodesProduceConsumeAndReplicasAreIdentical() throws Exception {
     try (TestCluster c = TestCluster.start(tmp, 3, Map.of()); SluiceClient client = client(c)) {
-      client.admin().createTopic("orders", 6).get(10, TimeUnit.SECONDS);
+      client.admin().createTopic("orders", 6).get(60, TimeUnit.SECONDS);
       List<CompletableFuture<RecordMetadata>> sends = new ArrayList<>();
       try (Producer producer = client.newProducer()) {
         for (int i = 0; i < 3000; i++) {
@@ -104,7 +104,7 @@ class ClusterTest {
   @Test
   void leaderKilledMidStreamLosesNoAcknowledgedRecord() throws Exception {
     try (TestCluster c = TestCluster.start(tmp, 3, Map.of()); SluiceClient client = client(c)) {
-      client.admin().createTopic("stream", 3).get(10, TimeUnit.SECONDS);
+      client.admin().createTopic("stream", 3).get(60, TimeUnit.SECONDS);
       Map<String, Ack> acked = new ConcurrentHashMap<>();
       List<String> rejected = Collections.synchronizedList(new ArrayList<>());
       AtomicInteger indeterminate = new AtomicInteger();
@@ -160,7 +160,7 @@ class ClusterTest {
   @Test
   void minorityDownAcceptsWritesMajorityDownFailsInBoundedTime() throws Exception {
     try (TestCluster c = TestCluster.start(tmp, 3, Map.of()); SluiceClient client = client(c)) {
-      client.admin().createTopic("q", 1).get(10, TimeUnit.SECONDS);
+      client.admin().createTopic("q", 1).get(60, TimeUnit.SECONDS);
       String leader = c.awaitLeader(Duration.ofSeconds(30));
       List<String> followers = c.nodes.keySet().stream().filter(id -> !id.equals(leader)).toList();
       c.kill(followers.get(0));
@@ -202,7 +202,7 @@ class ClusterTest {
   @Test
   void wholeClusterRestartRecoversFromDisk() throws Exception {
     try (TestCluster c = TestCluster.start(tmp, 3, Map.of()); SluiceClient client = client(c)) {
-      client.admin().createTopic("durable", 2).get(10, TimeUnit.SECONDS);
+      client.admin().createTopic("durable", 2).get(60, TimeUnit.SECONDS);
       List<Ack> acked = new ArrayList<>();
       try (Producer producer = client.newProducer()) {
         List<CompletableFuture<RecordMetadata>> sends = new ArrayList<>();
@@ -239,7 +239,7 @@ class ClusterTest {
         "raft.log.purge.gap.entries", "5",
         "raft.log.segment.bytes.max", "16384");
     try (TestCluster c = TestCluster.start(tmp, 3, small); SluiceClient client = client(c)) {
-      client.admin().createTopic("far", 2).get(10, TimeUnit.SECONDS);
+      client.admin().createTopic("far", 2).get(60, TimeUnit.SECONDS);
       String leader = c.currentLeader().id();
       String lagging = c.nodes.keySet().stream().filter(id -> !id.equals(leader)).findFirst().orElseThrow();
       long laggingApplied = c.nodes.get(lagging).core().applied().index();
@@ -264,7 +264,7 @@ class ClusterTest {
   @Test
   void fiveNodesSurviveTwoFailuresIncludingTheLeader() throws Exception {
     try (TestCluster c = TestCluster.start(tmp, 5, Map.of()); SluiceClient client = client(c)) {
-      client.admin().createTopic("five", 3).get(10, TimeUnit.SECONDS);
+      client.admin().createTopic("five", 3).get(60, TimeUnit.SECONDS);
       List<Ack> acked = new ArrayList<>();
       String leader = c.currentLeader().id();
       String follower = c.nodes.keySet().stream().filter(id -> !id.equals(leader)).findFirst().orElseThrow();

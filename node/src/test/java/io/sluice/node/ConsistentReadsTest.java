@@ -9,7 +9,6 @@ import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
-import io.sluice.api.v1.CreateTopicRequest;
 import io.sluice.api.v1.FetchRequest;
 import io.sluice.api.v1.FetchResponse;
 import io.sluice.api.v1.FetchServiceGrpc;
@@ -20,7 +19,7 @@ import io.sluice.api.v1.PartitionRef;
 import io.sluice.api.v1.ProduceRequest;
 import io.sluice.api.v1.ProduceResponse;
 import io.sluice.api.v1.ProduceServiceGrpc;
-import io.sluice.api.v1.TopicServiceGrpc;
+import io.sluice.client.SluiceClient;
 import io.sluice.protocol.RecordBatch;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -102,6 +101,13 @@ class ConsistentReadsTest {
     }
   }
 
+  /** Creates topic "r" through the SDK, which finds the leader (and waits out an election). */
+  private static void createTopic(TestCluster c) throws Exception {
+    try (SluiceClient client = SluiceClient.builder().bootstrap(c.bootstrap()).build()) {
+      client.admin().createTopic("r", 1).get(60, TimeUnit.SECONDS);
+    }
+  }
+
   private static boolean holds(FetchResponse r, long offset) {
     return r.getPartitions(0).getBatchesList().stream().anyMatch(b -> {
       var buf = b.asReadOnlyByteBuffer();
@@ -113,11 +119,9 @@ class ConsistentReadsTest {
   void aFollowerServesYourWritesOnceItHasAppliedTheToken() throws Exception {
     try (TestCluster c = TestCluster.start(tmp, 3, Map.of())) {
       String leaderId = c.awaitLeader(Duration.ofSeconds(30));
-      String leader = c.clientAddress(leaderId);
       String followerId = c.nodes.keySet().stream().filter(id -> !id.equals(leaderId)).findFirst().orElseThrow();
       String follower = c.clientAddress(followerId);
-      TopicServiceGrpc.newBlockingStub(channel(leader)).withDeadlineAfter(10, TimeUnit.SECONDS)
-          .createTopic(CreateTopicRequest.newBuilder().setName("r").setPartitions(1).build());
+      createTopic(c);
 
       for (int i = 0; i < 100; i++) {
         ProduceResponse p = produce(c, "w" + i);
@@ -152,11 +156,9 @@ class ConsistentReadsTest {
   void linearizableEndOffsetsFromAFollowerIncludeEveryAcknowledgedWrite() throws Exception {
     try (TestCluster c = TestCluster.start(tmp, 3, Map.of())) {
       String leaderId = c.awaitLeader(Duration.ofSeconds(30));
-      String leader = c.clientAddress(leaderId);
       List<String> followers = c.nodes.keySet().stream().filter(id -> !id.equals(leaderId)).toList();
       String follower = c.clientAddress(followers.get(0));
-      TopicServiceGrpc.newBlockingStub(channel(leader)).withDeadlineAfter(10, TimeUnit.SECONDS)
-          .createTopic(CreateTopicRequest.newBuilder().setName("r").setPartitions(1).build());
+      createTopic(c);
       ListOffsetsRequest q = ListOffsetsRequest.newBuilder().setLinearizable(true)
           .addPartitions(PartitionRef.newBuilder().setTopic("r").setPartition(0)).build();
       for (int i = 0; i < 100; i++) {

@@ -42,7 +42,7 @@ class GracefulStopTest {
   void stoppingTheLeaderFinishesWritesInFlightAndHandsLeadershipOver() throws Exception {
     try (TestCluster c = TestCluster.start(tmp, 3, Map.of())) {
       try (SluiceClient client = SluiceClient.builder().bootstrap(c.bootstrap()).build()) {
-        client.admin().createTopic("g", 1).get(10, TimeUnit.SECONDS);
+        client.admin().createTopic("g", 1).get(60, TimeUnit.SECONDS);
       }
       SluiceNode leader = c.currentLeader();
       ManagedChannel channel = NettyChannelBuilder.forTarget(c.clientAddress(leader.id())).usePlaintext().build();

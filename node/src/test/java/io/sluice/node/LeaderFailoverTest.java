@@ -33,7 +33,7 @@ class LeaderFailoverTest {
   void writesResumeAfterTheLeaderIsKilledUnderSteadyLoad() throws Exception {
     try (TestCluster c = TestCluster.start(tmp, 3, Map.of());
         SluiceClient client = SluiceClient.builder().bootstrap(c.bootstrap()).build()) {
-      client.admin().createTopic("f", 6).get(10, TimeUnit.SECONDS);
+      client.admin().createTopic("f", 6).get(60, TimeUnit.SECONDS);
       SteadyProducer producer = new SteadyProducer(client, "f");
       String oldLeader;
       long killedNanos;

@@ -64,8 +64,8 @@ class MetricsTest {
     cluster = TestCluster.start(tmp, 3, Map.of("raft.snapshot.threshold.entries", "25"));
     try (SluiceClient client = SluiceClient.builder().bootstrap(cluster.bootstrap())
         .requestTimeout(Duration.ofSeconds(10)).build()) {
-      client.admin().createTopic("orders", 3).get(10, TimeUnit.SECONDS);
-      client.admin().createTopic("raw", 1).get(10, TimeUnit.SECONDS);
+      client.admin().createTopic("orders", 3).get(60, TimeUnit.SECONDS);
+      client.admin().createTopic("raw", 1).get(60, TimeUnit.SECONDS);
       try (Producer producer = client.newProducer()) {
         List<CompletableFuture<RecordMetadata>> sends = new ArrayList<>();
         for (int i = 0; i < SDK_RECORDS; i++) {

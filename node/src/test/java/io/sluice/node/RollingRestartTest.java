@@ -51,7 +51,7 @@ class RollingRestartTest {
     try (TestCluster c = TestCluster.start(tmp, 3, smallLog);
         SluiceClient client = SluiceClient.builder().bootstrap(c.bootstrap()).requestTimeout(Duration.ofSeconds(5))
             .build()) {
-      client.admin().createTopic("r", 3).get(10, TimeUnit.SECONDS);
+      client.admin().createTopic("r", 3).get(60, TimeUnit.SECONDS);
       SteadyProducer producer = new SteadyProducer(client, "r");
       List<Boolean> stoppedWhileLeading = new ArrayList<>();
       List<String> left = new ArrayList<>(c.nodes.keySet());
