@@ -242,8 +242,9 @@ class IdempotentProducerTest {
       }
     };
     client = cluster.client().requestTimeout(Duration.ofMillis(150)).build();
+    // Room for about 20 attempts of 150 ms, so that at least 3 happen even on a loaded machine.
     Producer producer = client.newProducer(ProducerConfig.builder().linger(Duration.ZERO)
-        .retryBackoff(Duration.ofMillis(5)).deliveryTimeout(Duration.ofSeconds(1)).build());
+        .retryBackoff(Duration.ofMillis(5)).deliveryTimeout(Duration.ofSeconds(3)).build());
 
     SluiceException e = failure(producer.send(to(0, "x")));
     silent.set(false);

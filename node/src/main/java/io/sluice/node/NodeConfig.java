@@ -111,7 +111,7 @@ public final class NodeConfig {
   public static final Key DRAIN_TIMEOUT_MS = key("drain.timeout.ms", "10000", "ms",
       "Before a leader stops (SIGTERM) or hands leadership over, how long it waits for the writes in flight to"
           + " commit; new writes are refused meanwhile (not written, so clients retry them on the next leader)."
-          + " A stopping node also keeps refusing writes, at most this long, until none came for 250 ms.");
+          + " A stopping node also keeps refusing writes, at most this long, until none came for 1000 ms.");
 
   // Damaged storage (StorageRecovery)
   public static final Key STORAGE_COMPRESSION = key("storage.compression", "lz4", "none, lz4 or zstd",

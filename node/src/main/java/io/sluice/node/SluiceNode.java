@@ -77,8 +77,13 @@ import org.slf4j.LoggerFactory;
  */
 public final class SluiceNode implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(SluiceNode.class);
-  /** A stopping node closes its client port only after this long without a write to refuse. */
-  static final long CLIENTS_MOVED_QUIET_MS = 250;
+  /**
+   * A stopping node closes its client port only after this long without a write to refuse. Longer
+   * than the stalls a loaded machine gives a client (0.3-0.5 s whole-process pauses were seen with
+   * 250 ms, and a write the client sent after such a pause then failed in transport, its outcome
+   * unknown to it). Costs a graceful stop this long only while clients keep writing to it.
+   */
+  static final long CLIENTS_MOVED_QUIET_MS = 1000;
 
   private final NodeConfig config;
   private final RaftGroup group;
@@ -102,7 +107,8 @@ public final class SluiceNode implements AutoCloseable {
   private final Membership membership = new Membership(this);
   private RaftServer raftServer;
   private RaftProperties raftProperties;
-  private volatile RaftClient raftClient; // for registering; rebuilt when the voters change
+  private volatile RaftClient raftClient; // for registering; rebuilt when the voters change or a send failed
+  private volatile boolean registrationClientFailed; // set by a failed registration send
   private List<RaftPeer> raftClientVoters = List.of(); // what raftClient was built for; scheduler thread only
   private Map<String, String> savedContacts = Map.of(); // last written to cluster.contacts; scheduler thread only
   private AdminService adminService;
@@ -603,6 +609,10 @@ public final class SluiceNode implements AutoCloseable {
       registration.set(raftClient.async().send(Message.valueOf(ByteString.copyFrom(command.toByteArray())))
           .orTimeout(5, TimeUnit.SECONDS)
           .exceptionally(e -> {
+            // A Ratis client whose ordered request ran out of retries (elections that outlast its
+            // retry policy, as on a loaded machine) closes for good: every later send fails with
+            // AlreadyClosedException. Build a new one for the next attempt.
+            registrationClientFailed = true;
             LOG.debug("registering client address not done yet: {}", e.toString());
             return null;
           }));
@@ -613,7 +623,8 @@ public final class SluiceNode implements AutoCloseable {
 
   /**
    * A Raft client addressed to the current voters, rebuilt when they change (a joining node starts
-   * with none; members come and go). Only the scheduler thread calls this.
+   * with none; members come and go) and after a failed send (which may have closed it). Only the
+   * scheduler thread calls this.
    */
   private RaftClient registrationClient() throws IOException {
     List<RaftPeer> voters = List.copyOf(division().getRaftConf().getCurrentPeers());
@@ -621,10 +632,12 @@ public final class SluiceNode implements AutoCloseable {
       return null;
     }
     RaftClient current = raftClient;
-    if (current != null && current.getGroupId().equals(group.getGroupId())
+    boolean failed = registrationClientFailed;
+    if (current != null && !failed && current.getGroupId().equals(group.getGroupId())
         && samePeers(raftClientVoters, voters)) {
       return current;
     }
+    registrationClientFailed = false;
     if (current != null) {
       current.close();
     }

@@ -58,7 +58,7 @@ class AuthSnapshotInstallTest {
               .get(30, TimeUnit.SECONDS);
         }
       }
-      SluiceNode leader = c.leader().orElseThrow();
+      SluiceNode leader = c.currentLeader();
       TestCluster.await(WAIT, "the leader to purge the start of its log", () ->
           leader.division().getRaftLog().getStartIndex() > 1);
 

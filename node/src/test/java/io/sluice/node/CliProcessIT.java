@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -67,10 +66,13 @@ class CliProcessIT {
     return new Result(p.exitValue(), Files.readString(out), Files.readString(err));
   }
 
+  /**
+   * A port below Linux's ephemeral range (see {@link TestCluster#freePort}): the servers bind it
+   * seconds later, after their JVM started, and a port from the ephemeral range (what binding port
+   * 0 hands out) may meanwhile be taken by any outgoing connection on the machine.
+   */
   private static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0)) {
-      return s.getLocalPort();
-    }
+    return TestCluster.freePort();
   }
 
   private void startServer(String id) throws IOException {
@@ -165,7 +167,7 @@ class CliProcessIT {
     assertEquals(0, formatted.exit(), formatted.toString());
     assertTrue(formatted.out().lines().anyMatch("k1|a"::equals), formatted.out().lines().limit(3).toList().toString());
 
-    String status = awaitStatus(Duration.ofSeconds(10));
+    String status = awaitStatus(Duration.ofSeconds(60)); // each try starts a JVM: seconds on a loaded machine
     long leader = leaderPid(status);
     String leaderId = servers.entrySet().stream().filter(e -> e.getValue().pid() == leader)
         .map(Map.Entry::getKey).findFirst().orElseThrow();
@@ -176,7 +178,7 @@ class CliProcessIT {
     assertEquals(0, afterKill.exit(), afterKill.toString());
     System.out.printf("producing resumed %d ms after kill -9 of the leader%n",
         TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - killedAt));
-    String newStatus = awaitStatus(Duration.ofSeconds(30));
+    String newStatus = awaitStatus(Duration.ofSeconds(60));
     assertNotEquals(leader, leaderPid(newStatus), "a new leader took over");
 
     startServer(leaderId);

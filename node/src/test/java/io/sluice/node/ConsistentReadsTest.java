@@ -9,7 +9,6 @@ import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
-import io.sluice.api.v1.CreateTopicRequest;
 import io.sluice.api.v1.FetchRequest;
 import io.sluice.api.v1.FetchResponse;
 import io.sluice.api.v1.FetchServiceGrpc;
@@ -20,7 +19,7 @@ import io.sluice.api.v1.PartitionRef;
 import io.sluice.api.v1.ProduceRequest;
 import io.sluice.api.v1.ProduceResponse;
 import io.sluice.api.v1.ProduceServiceGrpc;
-import io.sluice.api.v1.TopicServiceGrpc;
+import io.sluice.client.SluiceClient;
 import io.sluice.protocol.RecordBatch;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -52,18 +51,61 @@ class ConsistentReadsTest {
     return ch;
   }
 
-  private ProduceResponse produce(String leader, String value) {
+  /**
+   * Produces one record to whichever node leads, as a client would: a refusal that says the
+   * record was certainly not written (NOT_LEADER, NO_LEADER while an election under load runs) is
+   * sent again to the node that leads then. Any other failure fails the test.
+   */
+  private ProduceResponse produce(TestCluster c, String value) throws InterruptedException {
     byte[] batch = RecordBatch.builder().add(System.currentTimeMillis(), null,
         value.getBytes(StandardCharsets.UTF_8), List.of()).build();
-    return ProduceServiceGrpc.newBlockingStub(channel(leader)).withDeadlineAfter(10, TimeUnit.SECONDS)
-        .produce(ProduceRequest.newBuilder().addBatches(PartitionBatch.newBuilder()
-            .setTopic("r").setPartition(0).setRecords(ByteString.copyFrom(batch))).build());
+    ProduceRequest request = ProduceRequest.newBuilder().addBatches(PartitionBatch.newBuilder()
+        .setTopic("r").setPartition(0).setRecords(ByteString.copyFrom(batch))).build();
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    while (true) {
+      String leader = c.clientAddress(c.awaitLeader(Duration.ofSeconds(60)));
+      try {
+        return ProduceServiceGrpc.newBlockingStub(channel(leader)).withDeadlineAfter(30, TimeUnit.SECONDS)
+            .produce(request);
+      } catch (StatusRuntimeException e) {
+        if (!ErrorDetails.leadershipMoved(e) || System.nanoTime() > deadline) {
+          throw e;
+        }
+        Thread.sleep(100);
+      }
+    }
   }
 
   private FetchResponse fetch(String node, long offset, long token, int maxWaitMs) {
     return FetchServiceGrpc.newBlockingStub(channel(node)).withDeadlineAfter(20, TimeUnit.SECONDS)
         .fetch(FetchRequest.newBuilder().setMinAppliedIndex(token).setMaxWaitMs(maxWaitMs)
             .addPartitions(PartitionFetch.newBuilder().setTopic("r").setPartition(0).setOffset(offset)).build());
+  }
+
+  /**
+   * A linearizable end offset from {@code node}; asked again while no leader can confirm the read
+   * (UNAVAILABLE: an election under load), as a client would. The answer itself is not relaxed.
+   */
+  private long linearizableEnd(String node, ListOffsetsRequest q) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    while (true) {
+      try {
+        return FetchServiceGrpc.newBlockingStub(channel(node)).withDeadlineAfter(20, TimeUnit.SECONDS)
+            .listOffsets(q).getPartitions(0).getEndOffset();
+      } catch (StatusRuntimeException e) {
+        if (e.getStatus().getCode() != Status.Code.UNAVAILABLE || System.nanoTime() > deadline) {
+          throw e;
+        }
+        Thread.sleep(200);
+      }
+    }
+  }
+
+  /** Creates topic "r" through the SDK, which finds the leader (and waits out an election). */
+  private static void createTopic(TestCluster c) throws Exception {
+    try (SluiceClient client = SluiceClient.builder().bootstrap(c.bootstrap()).build()) {
+      client.admin().createTopic("r", 1).get(60, TimeUnit.SECONDS);
+    }
   }
 
   private static boolean holds(FetchResponse r, long offset) {
@@ -77,14 +119,12 @@ class ConsistentReadsTest {
   void aFollowerServesYourWritesOnceItHasAppliedTheToken() throws Exception {
     try (TestCluster c = TestCluster.start(tmp, 3, Map.of())) {
       String leaderId = c.awaitLeader(Duration.ofSeconds(30));
-      String leader = c.clientAddress(leaderId);
       String followerId = c.nodes.keySet().stream().filter(id -> !id.equals(leaderId)).findFirst().orElseThrow();
       String follower = c.clientAddress(followerId);
-      TopicServiceGrpc.newBlockingStub(channel(leader)).withDeadlineAfter(10, TimeUnit.SECONDS)
-          .createTopic(CreateTopicRequest.newBuilder().setName("r").setPartitions(1).build());
+      createTopic(c);
 
       for (int i = 0; i < 100; i++) {
-        ProduceResponse p = produce(leader, "w" + i);
+        ProduceResponse p = produce(c, "w" + i);
         long offset = p.getResults(0).getBaseOffset();
         assertTrue(holds(fetch(follower, offset, p.getCommitIndex(), 0), offset),
             "the follower returned offset " + offset + " it was asked to wait for");
@@ -94,7 +134,7 @@ class ConsistentReadsTest {
       c.kill(followerId);
       ProduceResponse last = null;
       for (int i = 0; i < 50; i++) {
-        last = produce(leader, "while-down-" + i);
+        last = produce(c, "while-down-" + i);
       }
       c.startNode(followerId);
       long offset = last.getResults(0).getBaseOffset();
@@ -116,17 +156,14 @@ class ConsistentReadsTest {
   void linearizableEndOffsetsFromAFollowerIncludeEveryAcknowledgedWrite() throws Exception {
     try (TestCluster c = TestCluster.start(tmp, 3, Map.of())) {
       String leaderId = c.awaitLeader(Duration.ofSeconds(30));
-      String leader = c.clientAddress(leaderId);
       List<String> followers = c.nodes.keySet().stream().filter(id -> !id.equals(leaderId)).toList();
       String follower = c.clientAddress(followers.get(0));
-      TopicServiceGrpc.newBlockingStub(channel(leader)).withDeadlineAfter(10, TimeUnit.SECONDS)
-          .createTopic(CreateTopicRequest.newBuilder().setName("r").setPartitions(1).build());
+      createTopic(c);
       ListOffsetsRequest q = ListOffsetsRequest.newBuilder().setLinearizable(true)
           .addPartitions(PartitionRef.newBuilder().setTopic("r").setPartition(0)).build();
       for (int i = 0; i < 100; i++) {
-        long offset = produce(leader, "l" + i).getResults(0).getBaseOffset();
-        long end = FetchServiceGrpc.newBlockingStub(channel(follower)).withDeadlineAfter(10, TimeUnit.SECONDS)
-            .listOffsets(q).getPartitions(0).getEndOffset();
+        long offset = produce(c, "l" + i).getResults(0).getBaseOffset();
+        long end = linearizableEnd(follower, q);
         assertTrue(end > offset, "linearizable end offset " + end + " misses acknowledged offset " + offset);
       }
       // Without a majority no leader can confirm a read index: UNAVAILABLE, in bounded time.

@@ -162,7 +162,7 @@ class GroupServiceTest {
     JoinGroupResponse m = join("txn", "", "in");
     ProduceServiceGrpc.ProduceServiceBlockingStub produce = ProduceServiceGrpc.newBlockingStub(channel(leader()))
         .withDeadlineAfter(15, TimeUnit.SECONDS);
-    long endBefore = cluster.leader().orElseThrow().core().topicView("out").orElseThrow().partitions().get(0).getNextOffset();
+    long endBefore = cluster.currentLeader().core().topicView("out").orElseThrow().partitions().get(0).getNextOffset();
     expectError(Status.Code.FAILED_PRECONDITION, "ILLEGAL_GENERATION", () -> produce.produce(ProduceRequest.newBuilder()
         .addBatches(batch("out", "fenced"))
         .setGroupCommit(commit("txn", m.getMemberId(), m.getGeneration() + 1, "in", 1, 7)).build()));
@@ -172,7 +172,7 @@ class GroupServiceTest {
     expectError(Status.Code.INVALID_ARGUMENT, "INVALID_OFFSET", () -> produce.produce(ProduceRequest.newBuilder()
         .addBatches(batch("out", "bad"))
         .setGroupCommit(commit("txn", m.getMemberId(), m.getGeneration(), "in", 1, -3)).build()));
-    assertEquals(endBefore, cluster.leader().orElseThrow().core().topicView("out").orElseThrow().partitions().get(0)
+    assertEquals(endBefore, cluster.currentLeader().core().topicView("out").orElseThrow().partitions().get(0)
         .getNextOffset(), "a fenced atomic write appends nothing");
     assertEquals(Map.of(), offsets("txn"));
 

@@ -80,7 +80,7 @@ class IdempotentProducerTest {
   @Test
   void duplicateAndReorderedDeliveriesOfTheSameBatchesAreStoredOnceInSequenceOrder() throws Exception {
     try (TestCluster c = TestCluster.start(tmp, 3, Map.of())) {
-      ManagedChannel channel = NettyChannelBuilder.forTarget(c.clientAddress(c.leader().orElseThrow().id()))
+      ManagedChannel channel = NettyChannelBuilder.forTarget(c.clientAddress(c.currentLeader().id()))
           .usePlaintext().build();
       try {
         TopicServiceGrpc.newBlockingStub(channel).withDeadlineAfter(10, TimeUnit.SECONDS)
@@ -218,7 +218,7 @@ class IdempotentProducerTest {
         .deliveryTimeout(Duration.ofSeconds(120)).retryBackoff(Duration.ofMillis(20)).maxInFlightBatches(5).build();
     Map<Integer, Ack> acked = new ConcurrentHashMap<>();
     Map<Integer, Throwable> failed = new ConcurrentHashMap<>();
-    String oldLeader = c.leader().orElseThrow().id();
+    String oldLeader = c.currentLeader().id();
     int outstandingAtKill = -1;
     faults.on = true;
     try (Producer producer = client.newProducer(config)) {

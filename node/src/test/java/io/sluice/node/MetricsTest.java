@@ -2,7 +2,6 @@ package io.sluice.node;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.gson.JsonElement;
@@ -65,8 +64,8 @@ class MetricsTest {
     cluster = TestCluster.start(tmp, 3, Map.of("raft.snapshot.threshold.entries", "25"));
     try (SluiceClient client = SluiceClient.builder().bootstrap(cluster.bootstrap())
         .requestTimeout(Duration.ofSeconds(10)).build()) {
-      client.admin().createTopic("orders", 3).get(10, TimeUnit.SECONDS);
-      client.admin().createTopic("raw", 1).get(10, TimeUnit.SECONDS);
+      client.admin().createTopic("orders", 3).get(60, TimeUnit.SECONDS);
+      client.admin().createTopic("raw", 1).get(60, TimeUnit.SECONDS);
       try (Producer producer = client.newProducer()) {
         List<CompletableFuture<RecordMetadata>> sends = new ArrayList<>();
         for (int i = 0; i < SDK_RECORDS; i++) {
@@ -89,21 +88,24 @@ class MetricsTest {
         }
       }
     }
-    leaderId = cluster.awaitLeader(Duration.ofSeconds(30));
-    ManagedChannel channel = NettyChannelBuilder.forTarget(cluster.clientAddress(leaderId)).usePlaintext().build();
+    // Raw produce requests, each sent again to whoever leads should an election under load move
+    // the leader (refused as not written, so counted nowhere as produced).
+    Map<String, ManagedChannel> channels = new java.util.HashMap<>();
     try {
-      ProduceServiceGrpc.ProduceServiceBlockingStub produce = ProduceServiceGrpc.newBlockingStub(channel);
       for (int i = 0; i < RAW_REQUESTS; i++) {
         byte[] batch = RecordBatch.builder().add(System.currentTimeMillis(), null,
             ("raw" + i).getBytes(StandardCharsets.UTF_8), List.of()).build();
         rawBytes += batch.length;
-        produce.withDeadlineAfter(15, TimeUnit.SECONDS).produce(request("raw", batch));
+        StatusRuntimeException refused = produceOnLeader(channels, request("raw", batch));
+        if (refused != null) {
+          throw refused;
+        }
       }
       byte[] batch = RecordBatch.builder().add(System.currentTimeMillis(), null, new byte[1], List.of()).build();
-      assertThrows(StatusRuntimeException.class,
-          () -> produce.withDeadlineAfter(15, TimeUnit.SECONDS).produce(request("nope", batch)));
+      StatusRuntimeException refused = produceOnLeader(channels, request("nope", batch));
+      assertEquals("UNKNOWN_TOPIC", ErrorDetails.reason(refused), String.valueOf(refused));
     } finally {
-      channel.shutdownNow();
+      channels.values().forEach(ManagedChannel::shutdownNow);
     }
     cluster.awaitConverged(Duration.ofSeconds(60));
     System.gc(); // so that the JVM's GC pause timer exists (the dashboard shows it)
@@ -113,6 +115,31 @@ class MetricsTest {
           return !s.find("sluice_snapshots_total").isEmpty() && s.value("sluice_snapshots_total") >= 1
               && !s.find("jvm_gc_pause_seconds_count").isEmpty() && s.value("sluice_node_ready") == 1;
         }));
+  }
+
+  /**
+   * Sends {@code request} to the node that leads, and again to the next leader while it is refused
+   * because leadership moved; remembers in {@link #leaderId} the node that accepted it. Returns
+   * the refusal that ended it (null when accepted).
+   */
+  private static StatusRuntimeException produceOnLeader(Map<String, ManagedChannel> channels, ProduceRequest request)
+      throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    while (true) {
+      String target = cluster.awaitLeader(Duration.ofSeconds(60));
+      ManagedChannel channel = channels.computeIfAbsent(target,
+          id -> NettyChannelBuilder.forTarget(cluster.clientAddress(id)).usePlaintext().build());
+      try {
+        ProduceServiceGrpc.newBlockingStub(channel).withDeadlineAfter(30, TimeUnit.SECONDS).produce(request);
+        leaderId = target;
+        return null;
+      } catch (StatusRuntimeException e) {
+        if (!ErrorDetails.leadershipMoved(e) || System.nanoTime() > deadline) {
+          return e;
+        }
+        Thread.sleep(100);
+      }
+    }
   }
 
   private static ProduceRequest request(String topic, byte[] batch) {
@@ -154,15 +181,22 @@ class MetricsTest {
 
   @Test
   void requestsLatencyAndRejections() {
-    Scrape leader = Scrape.of(cluster.nodes.get(leaderId));
-    double produceCount = leader.value("sluice_request_latency_seconds_count", "rpc", "produce");
+    // Summed over the nodes: produce requests go to whoever leads, which an election may change.
+    double produceCount = sum("sluice_request_latency_seconds_count", "rpc", "produce");
     assertTrue(produceCount >= RAW_REQUESTS + 1, "every raw produce request timed: " + produceCount);
-    assertEquals(leader.value("sluice_produce_requests_total"), produceCount,
-        "every produce request is counted once by outcome and timed once");
-    assertEquals(produceCount, leader.value("sluice_request_latency_seconds_bucket", "rpc", "produce", "le", "+Inf"));
-    assertTrue(leader.value("sluice_request_latency_seconds_sum", "rpc", "produce") > 0);
-    assertTrue(leader.value("sluice_produce_requests_total", "result", "ok") >= RAW_REQUESTS);
-    assertTrue(leader.value("sluice_request_latency_seconds_count", "rpc", "create_topic") >= 1);
+    for (SluiceNode n : cluster.nodes.values()) {
+      Scrape s = Scrape.of(n);
+      double timed = s.find("sluice_request_latency_seconds_count", "rpc", "produce").isEmpty() ? 0
+          : s.value("sluice_request_latency_seconds_count", "rpc", "produce");
+      double counted = s.find("sluice_produce_requests_total").isEmpty() ? 0 : s.value("sluice_produce_requests_total");
+      assertEquals(counted, timed, n.id() + ": every produce request is counted once by outcome and timed once");
+      if (timed > 0) {
+        assertEquals(timed, s.value("sluice_request_latency_seconds_bucket", "rpc", "produce", "le", "+Inf"), n.id());
+        assertTrue(s.value("sluice_request_latency_seconds_sum", "rpc", "produce") > 0, n.id());
+      }
+    }
+    assertTrue(sum("sluice_produce_requests_total", "result", "ok") >= RAW_REQUESTS);
+    assertTrue(sum("sluice_request_latency_seconds_count", "rpc", "create_topic") >= 1);
     assertEquals(1, sum("sluice_rejected_requests_total", "rpc", "produce", "reason", "UNKNOWN_TOPIC"));
     assertTrue(sum("sluice_produce_requests_total", "result", "rejected") >= 1);
     assertTrue(sum("sluice_fetch_requests_total", "result", "ok") >= 1);
@@ -171,34 +205,43 @@ class MetricsTest {
 
   @Test
   void raftSeriesAreSane() {
-    SluiceNode leaderNode = cluster.nodes.get(leaderId);
-    Scrape leader = Scrape.of(leaderNode);
+    // Group commit is counted where the produce requests were served: on the leader of the traffic.
+    Scrape served = Scrape.of(cluster.nodes.get(leaderId));
+    double entries = served.value("sluice_produce_group_commit_entries_total");
+    double requests = served.value("sluice_produce_group_commit_requests_total");
+    assertTrue(entries >= 1 && requests >= entries, "group commit entries " + entries + ", requests " + requests);
+
+    // Roles and lag are about whoever leads now: an election under load may have moved the leader
+    // since the traffic, so every node is scraped within one term of one leader.
+    Map<String, Scrape> scrapes = new java.util.LinkedHashMap<>();
+    String leaderNow = cluster.observeUnderStableLeader(Duration.ofSeconds(60), id -> {
+      scrapes.clear();
+      cluster.nodes.values().forEach(n -> scrapes.put(n.id(), Scrape.of(n)));
+      return id;
+    });
+    Scrape leader = scrapes.get(leaderNow);
     double commit = leader.value("sluice_raft_commit_index");
     double applied = leader.value("sluice_raft_applied_index");
     assertTrue(commit > RAW_REQUESTS && applied > RAW_REQUESTS, "commit " + commit + ", applied " + applied);
     assertTrue(leader.value("sluice_raft_term") >= 1);
     assertTrue(leader.value("sluice_raft_log_last_index") >= commit);
-    // Every produce request went through group commit: entries carried them all, at least one each.
-    double entries = leader.value("sluice_produce_group_commit_entries_total");
-    double requests = leader.value("sluice_produce_group_commit_requests_total");
-    assertTrue(entries >= 1 && requests >= entries, "group commit entries " + entries + ", requests " + requests);
-    assertEquals(1, leader.value("sluice_raft_role", "role", "leader"));
-    assertEquals(0, leader.value("sluice_raft_role", "role", "follower"));
+    assertEquals(1, leader.value("sluice_raft_role", "role", "leader"), leaderNow);
+    assertEquals(0, leader.value("sluice_raft_role", "role", "follower"), leaderNow);
     Set<String> peers = new TreeSet<>();
     for (Scrape.Sample s : leader.find("sluice_raft_follower_lag_entries")) {
       peers.add(s.labels().get("peer"));
       assertTrue(s.value() >= 0 && s.value() < 1_000_000, s.toString());
     }
     Set<String> followers = new TreeSet<>(cluster.nodes.keySet());
-    followers.remove(leaderId);
-    assertEquals(followers, peers, "a lag series for each follower, on the leader");
+    followers.remove(leaderNow);
+    assertEquals(followers, peers, "a lag series for each follower, on the leader " + leaderNow);
     for (String id : followers) {
-      Scrape f = Scrape.of(cluster.nodes.get(id));
+      Scrape f = scrapes.get(id);
       assertEquals(1, f.value("sluice_raft_role", "role", "follower"), id);
       assertTrue(f.find("sluice_raft_follower_lag_entries").isEmpty(), "only the leader reports follower lag");
     }
     for (SluiceNode n : cluster.nodes.values()) {
-      Scrape s = Scrape.of(n);
+      Scrape s = scrapes.get(n.id());
       assertTrue(s.value("sluice_raft_leader_elections_total") >= 1, n.id() + " saw the first leader");
       assertEquals(s.value("sluice_snapshots_total"), s.value("sluice_snapshot_duration_seconds_count"), n.id());
       assertTrue(s.value("sluice_raft_snapshot_index") > 0, n.id());

@@ -94,7 +94,7 @@ class ProducerOrderTest {
         assertEquals(0, rejected, "produce requests rejected for any reason");
 
         c.assertReplicasIdentical();
-        SluiceNode leader = c.leader().orElseThrow();
+        SluiceNode leader = c.currentLeader();
         Set<Integer> stored = new HashSet<>();
         for (Map.Entry<Integer, List<Record>> e : TestCluster.readAll(leader, "ordered").entrySet()) {
           int previous = -1;
@@ -116,7 +116,7 @@ class ProducerOrderTest {
   @Test
   void anEarlyRequestWaitsForTheEarlierOneAndIsRefusedOnlyWhenItNeverComes() throws Exception {
     try (TestCluster c = TestCluster.start(tmp, 3, Map.of(NodeConfig.PRODUCE_ORDER_WAIT_MS.name(), "30000"))) {
-      SluiceNode leader = c.leader().orElseThrow();
+      SluiceNode leader = c.currentLeader();
       ManagedChannel channel = NettyChannelBuilder.forTarget(c.clientAddress(leader.id())).usePlaintext().build();
       try {
         TopicServiceGrpc.newBlockingStub(channel).withDeadlineAfter(15, TimeUnit.SECONDS)
@@ -148,7 +148,7 @@ class ProducerOrderTest {
   @Test
   void aRequestWhosePredecessorNeverComesIsRefusedOutOfOrderAfterTheWait() throws Exception {
     try (TestCluster c = TestCluster.start(tmp, 3, Map.of(NodeConfig.PRODUCE_ORDER_WAIT_MS.name(), "300"))) {
-      SluiceNode leader = c.leader().orElseThrow();
+      SluiceNode leader = c.currentLeader();
       ManagedChannel channel = NettyChannelBuilder.forTarget(c.clientAddress(leader.id())).usePlaintext().build();
       try {
         TopicServiceGrpc.newBlockingStub(channel).withDeadlineAfter(15, TimeUnit.SECONDS)

@@ -112,7 +112,7 @@ class QuotaAdminTest {
       assertTrue(table.out().lines().anyMatch(l -> l.matches("alice\\s+" + RATE + "\\s+3000")), table.toString());
 
       // The leader throttles alice's produce to the quota: 300 KB at 50 KB/s after a 1 s burst.
-      SluiceNode leader = c.leader().orElseThrow();
+      SluiceNode leader = c.currentLeader();
       ManagedChannel ch = NettyChannelBuilder.forAddress(leader.clientAddress().host(), leader.clientAddress().port())
           .usePlaintext().build();
       try {

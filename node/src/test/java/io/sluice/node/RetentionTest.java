@@ -50,16 +50,16 @@ class RetentionTest {
          SluiceClient client = SluiceClient.builder().bootstrap(c.bootstrap()).build();
          Producer producer = client.newProducer(ProducerConfig.builder().linger(Duration.ZERO).build())) {
       // By size: 100 single-record batches of ~1 KiB; keep at most 20,000 bytes.
-      client.admin().createTopic("by-size", 1, Map.of("retention.bytes", "20000")).get(10, TimeUnit.SECONDS);
+      client.admin().createTopic("by-size", 1, Map.of("retention.bytes", "20000")).get(60, TimeUnit.SECONDS);
       for (int i = 0; i < 100; i++) {
-        producer.send(ProducerRecord.of("by-size", new byte[1000])).get(10, TimeUnit.SECONDS);
+        producer.send(ProducerRecord.of("by-size", new byte[1000])).get(60, TimeUnit.SECONDS);
       }
       long start = awaitTruncatedEverywhere(c, "by-size", 1);
-      PartitionState state = partition(c.leader().orElseThrow(), "by-size", 0);
+      PartitionState state = partition(c.currentLeader(), "by-size", 0);
       assertTrue(state.getSizeBytes() <= 20000 && state.getSizeBytes() > 20000 - 1100, "kept " + state);
       assertEquals(100, state.getNextOffset());
       assertEquals(100 - start, state.getBatchCount());
-      long next = producer.send(ProducerRecord.of("by-size", new byte[10])).get(10, TimeUnit.SECONDS).offset();
+      long next = producer.send(ProducerRecord.of("by-size", new byte[10])).get(60, TimeUnit.SECONDS).offset();
       assertEquals(100, next, "offsets continue; deleted ones are never reused");
 
       try (Consumer consumer = client.newConsumer()) {
@@ -73,18 +73,18 @@ class RetentionTest {
       }
 
       // By time: ten records stamped an hour ago, ten stamped now; keep one minute.
-      client.admin().createTopic("by-time", 1, Map.of("retention.ms", "60000")).get(10, TimeUnit.SECONDS);
+      client.admin().createTopic("by-time", 1, Map.of("retention.ms", "60000")).get(60, TimeUnit.SECONDS);
       long hourAgo = System.currentTimeMillis() - 3_600_000;
       for (int i = 0; i < 10; i++) {
         producer.send(ProducerRecord.builder("by-time").partition(0).value(new byte[] {1}).timestampMs(hourAgo).build())
-            .get(10, TimeUnit.SECONDS);
+            .get(60, TimeUnit.SECONDS);
       }
       for (int i = 0; i < 10; i++) {
-        producer.send(ProducerRecord.builder("by-time").partition(0).value(new byte[] {2}).build()).get(10, TimeUnit.SECONDS);
+        producer.send(ProducerRecord.builder("by-time").partition(0).value(new byte[] {2}).build()).get(60, TimeUnit.SECONDS);
       }
       assertEquals(10, awaitTruncatedEverywhere(c, "by-time", 10), "exactly the old batches went");
       Thread.sleep(1000); // several more passes: nothing recent is deleted
-      assertEquals(10, partition(c.leader().orElseThrow(), "by-time", 0).getLogStartOffset());
+      assertEquals(10, partition(c.currentLeader(), "by-time", 0).getLogStartOffset());
     }
   }
 
@@ -93,22 +93,22 @@ class RetentionTest {
     try (TestCluster c = TestCluster.start(tmp, 3, Map.of("retention.check.interval.ms", "200"));
          SluiceClient client = SluiceClient.builder().bootstrap(c.bootstrap()).build();
          Producer producer = client.newProducer()) {
-      TopicInfo created = client.admin().createTopic("t", 1).get(10, TimeUnit.SECONDS);
+      TopicInfo created = client.admin().createTopic("t", 1).get(60, TimeUnit.SECONDS);
       assertEquals("604800000", created.configs().get("retention.ms"), "Kafka's default: 7 days");
       for (int i = 0; i < 5; i++) {
-        producer.send(ProducerRecord.of("t", new byte[100])).get(10, TimeUnit.SECONDS);
+        producer.send(ProducerRecord.of("t", new byte[100])).get(60, TimeUnit.SECONDS);
       }
       TopicInfo altered = client.admin().alterTopicConfig("t", Map.of("retention.bytes", "0"), Set.of())
-          .get(10, TimeUnit.SECONDS);
+          .get(60, TimeUnit.SECONDS);
       assertEquals("0", altered.configs().get("retention.bytes"));
       assertEquals(5, awaitTruncatedEverywhere(c, "t", 5), "everything went");
 
       ExecutionException e = assertThrows(ExecutionException.class, () -> client.admin()
-          .alterTopicConfig("t", Map.of("retention.days", "1"), Set.of()).get(10, TimeUnit.SECONDS));
+          .alterTopicConfig("t", Map.of("retention.days", "1"), Set.of()).get(60, TimeUnit.SECONDS));
       assertInstanceOf(InvalidRequestException.class, e.getCause());
       assertTrue(e.getCause().getMessage().contains("retention.days"), e.getCause().getMessage());
       TopicInfo reset = client.admin().alterTopicConfig("t", Map.of(), Set.of("retention.bytes"))
-          .get(10, TimeUnit.SECONDS);
+          .get(60, TimeUnit.SECONDS);
       assertEquals("-1", reset.configs().get("retention.bytes"));
     }
   }

@@ -54,7 +54,7 @@ class StreamingTest {
   void theNodeSendsNoMoreThanTheGrantedCredit() throws Exception {
     try (TestCluster c = TestCluster.start(tmp, 3, Map.of());
          SluiceClient client = SluiceClient.builder().bootstrap(c.bootstrap()).build()) {
-      client.admin().createTopic("credit", 1).get(10, TimeUnit.SECONDS);
+      client.admin().createTopic("credit", 1).get(60, TimeUnit.SECONDS);
       String leader = c.clientAddress(c.awaitLeader(Duration.ofSeconds(30)));
       ManagedChannel ch = NettyChannelBuilder.forTarget(leader).usePlaintext().build();
       try {
@@ -110,7 +110,7 @@ class StreamingTest {
   void aStreamingConsumerReadsEverythingOnceAcrossALeaderChange() throws Exception {
     try (TestCluster c = TestCluster.start(tmp, 3, Map.of());
          SluiceClient client = SluiceClient.builder().bootstrap(c.bootstrap()).requestTimeout(Duration.ofSeconds(5)).build()) {
-      client.admin().createTopic("s", 3).get(10, TimeUnit.SECONDS);
+      client.admin().createTopic("s", 3).get(60, TimeUnit.SECONDS);
       Map<TopicPartition, List<String>> consumed = new ConcurrentHashMap<>();
       Map<TopicPartition, Long> lastOffset = new ConcurrentHashMap<>();
       AtomicBoolean stop = new AtomicBoolean();

@@ -62,9 +62,13 @@ final class TestCluster implements AutoCloseable {
     c.put("data.dir", root.resolve(id).toString());
     c.put("listen", "127.0.0.1:" + ports[0]);
     c.put("raft.listen", "127.0.0.1:" + ports[1]);
-    c.put("raft.election.timeout.min.ms", "600");
-    c.put("raft.election.timeout.max.ms", "1200");
-    c.put("commit.timeout.ms", "3000");
+    // The product's defaults (1000-2000 ms, 10 s). Shorter ones made elections under load routine:
+    // with 600-1200 ms a leader starved of CPU for a moment lost its term ("Lost leadership on term
+    // 2. Election timeout: 1200ms") and with a 3 s commit timeout a write slowed by load ended
+    // "outcome unknown"; the tests that stop nodes on purpose lose well under a second per failover.
+    c.put("raft.election.timeout.min.ms", "1000");
+    c.put("raft.election.timeout.max.ms", "2000");
+    c.put("commit.timeout.ms", "10000");
     c.put("http.listen", "127.0.0.1:0"); // a free port each start; read it back with httpAddress()
     return c;
   }
@@ -149,10 +153,77 @@ final class TestCluster implements AutoCloseable {
     return nodes.values().stream().filter(SluiceNode::isLeader).findFirst();
   }
 
+  /**
+   * Waits for a leader ready to serve and returns its id. Reads the leader once per look: an
+   * election may end a leadership between two looks.
+   */
   String awaitLeader(Duration timeout) {
-    await(timeout, "a leader among " + nodes.keySet(), () -> leader().isPresent()
-        && leader().get().division().getInfo().isLeaderReady());
-    return leader().get().id();
+    java.util.concurrent.atomic.AtomicReference<String> found = new java.util.concurrent.atomic.AtomicReference<>();
+    await(timeout, "a leader among " + nodes.keySet(), () -> {
+      Optional<SluiceNode> l = leader();
+      if (l.isPresent() && l.get().division().getInfo().isLeaderReady()) {
+        found.set(l.get().id());
+        return true;
+      }
+      return false;
+    });
+    return found.get();
+  }
+
+  /** The leader, waiting (at most 60 s) while an election runs rather than finding none. */
+  SluiceNode currentLeader() {
+    return nodes.get(awaitLeader(Duration.ofSeconds(60)));
+  }
+
+  /**
+   * The leader and its term as every running node sees them now: present only when all of them
+   * agree on one leader that is itself ready to lead.
+   */
+  record LeaderTerm(String id, long term) {}
+
+  Optional<LeaderTerm> agreedLeader() {
+    Optional<SluiceNode> l = leader();
+    if (l.isEmpty() || !l.get().division().getInfo().isLeaderReady()) {
+      return Optional.empty();
+    }
+    long term = l.get().division().getInfo().getCurrentTerm();
+    for (SluiceNode n : nodes.values()) {
+      if (!n.leaderId().equals(Optional.of(l.get().id())) || n.division().getInfo().getCurrentTerm() != term) {
+        return Optional.empty();
+      }
+    }
+    return Optional.of(new LeaderTerm(l.get().id(), term));
+  }
+
+  /**
+   * Makes an observation that depends on who leads (scrapes, a look at roles) while leadership
+   * stays put: {@code observe} gets the leader's id and runs again, until {@code timeout}, whenever
+   * the leader or the term changed while it ran. An election under load may move the leader at
+   * any moment; what is observed in one term is then consistent, and asserting on it still
+   * catches a wrong value.
+   */
+  <T> T observeUnderStableLeader(Duration timeout, java.util.function.Function<String, T> observe) {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    String lastSeen = "none";
+    while (System.nanoTime() < deadline) {
+      Optional<LeaderTerm> before = agreedLeader();
+      if (before.isPresent()) {
+        T seen = observe.apply(before.get().id());
+        Optional<LeaderTerm> after = agreedLeader();
+        if (before.equals(after)) {
+          return seen;
+        }
+        lastSeen = before.get() + " then " + after.map(Object::toString).orElse("no agreed leader");
+      }
+      try {
+        Thread.sleep(100);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new AssertionError("interrupted");
+      }
+    }
+    throw new AssertionError("no leader stayed in place for one observation within " + timeout + " (last: "
+        + lastSeen + ")");
   }
 
   void awaitRegistered(Duration timeout) {

@@ -100,10 +100,11 @@ class NodeSupervisorTest {
   @Test
   void nodeIgnoringSigtermIsKilledAfterTheGrace() throws Exception {
     NodeSupervisor supervisor = supervisor(1, Duration.ofMillis(500));
+    Path armed = dataDir.resolve("trap-armed");
     NodeSupervisor.Child stubborn =
-        supervisor.start(node("n1"), List.of("sh", "-c", "trap '' TERM; exec sleep 30"));
-    // Give sh time to install the trap before it is signalled.
-    Thread.sleep(300);
+        supervisor.start(node("n1"), List.of("sh", "-c", "trap '' TERM; touch '" + armed + "'; exec sleep 30"));
+    // Signalled only once sh ignores SIGTERM (a fixed pause is too short for a loaded machine).
+    waitUntil(() -> Files.exists(armed));
 
     supervisor.stopAll();
 
