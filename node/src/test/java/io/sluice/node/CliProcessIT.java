@@ -145,6 +145,12 @@ class CliProcessIT {
   @Test
   void produceConsumeKillTheLeaderAndRecover() throws Exception {
     startCluster();
+    // Below 2 the JDK starts a thread for every CompletableFuture async step without an executor
+    // (Ratis takes one per appendEntries): the launcher asks for at least 2, even on 2 cores.
+    Matcher pool = Pattern.compile("common fork-join pool parallelism (\\d+)")
+        .matcher(Files.readString(tmp.resolve("n1.log")));
+    assertTrue(pool.find(), "n1.log names the common pool's parallelism");
+    assertTrue(Integer.parseInt(pool.group(1)) >= 2, pool.group());
     Result created = sluice(null, "topic", "create", "orders", "--partitions", "3", "--bootstrap", bootstrap);
     assertEquals(0, created.exit(), created.toString());
 

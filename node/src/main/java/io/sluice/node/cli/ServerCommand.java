@@ -105,6 +105,8 @@ public final class ServerCommand implements Callable<Integer> {
     }
     Logger log = LoggerFactory.getLogger(ServerCommand.class);
     log.info("starting with {}", config.values());
+    log.info("common fork-join pool parallelism {} ({} cores)", java.util.concurrent.ForkJoinPool.getCommonPoolParallelism(),
+        Runtime.getRuntime().availableProcessors());
     SluiceNode node;
     try {
       node = new SluiceNode(config).start();

@@ -57,7 +57,18 @@ public final class SluiceCli implements Callable<Integer> {
     this.io = io;
   }
 
+  /** The JDK property that sizes the common fork-join pool; read once, when the pool is first used. */
+  static final String COMMON_POOL_PARALLELISM = "java.util.concurrent.ForkJoinPool.common.parallelism";
+
   public static void main(String[] args) {
+    // With fewer than 3 cores the common pool's parallelism is 1, and then every CompletableFuture
+    // "...Async" call without an executor starts a new thread. Ratis does that once per
+    // appendEntries on a follower: on the 2-core benchmark machine thread starts were 40 % of a
+    // follower's gRPC executor's CPU in a one-at-a-time e2e run. So ask for at least 2, first thing,
+    // before anything uses the pool; -D on the command line (SLUICE_JAVA_OPTS) still wins.
+    if (System.getProperty(COMMON_POOL_PARALLELISM) == null && Runtime.getRuntime().availableProcessors() < 3) {
+      System.setProperty(COMMON_POOL_PARALLELISM, "2");
+    }
     CommandLine commandLine = newCommandLine(CliIo.system());
     commandLine.setExecutionStrategy(SluiceCli::executeWithClientLogging);
     System.exit(commandLine.execute(args));
