@@ -121,20 +121,10 @@ final class AclCommand implements Callable<Integer> {
   }
 
   @Command(name = "list", mixinStandardHelpOptions = true, description = "List every ACL.")
-  static final class ListAcls implements Callable<Integer> {
-    @Spec CommandSpec spec;
-    @Mixin ClientOptions client;
-    @Mixin TopicCommand.TopicTimeout timeout;
-
-    @Option(names = "--json", description = "Print JSON instead of a table.")
-    boolean json;
-
-    @Override
-    public Integer call() {
-      Validate.positive(spec, "--timeout-ms", timeout.ms);
-      List<Acl> acls = client.admin(timeout.ms, "listing ACLs", Admin::listAcls);
-      return Listing.print(spec.commandLine().getOut(), json, acls, ListAcls::toJson,
-          new Table("PRINCIPAL", "RESOURCE", "NAME", "OPERATION"),
+  static final class ListAcls extends ListCommand<Acl> {
+    ListAcls() {
+      super("listing ACLs", Admin::listAcls, ListAcls::toJson,
+          () -> new Table("PRINCIPAL", "RESOURCE", "NAME", "OPERATION"),
           a -> new Object[] {a.principal(), a.resourceType().name().toLowerCase(Locale.ROOT).replace('_', '-'),
               a.resourceName().isEmpty() ? "-" : a.resourceName(), a.operation().name().toLowerCase(Locale.ROOT)});
     }

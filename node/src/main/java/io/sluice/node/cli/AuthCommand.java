@@ -105,20 +105,10 @@ final class AuthCommand implements Callable<Integer> {
 
     @Command(name = "list", mixinStandardHelpOptions = true, description = "List tokens (ids, principals,"
         + " creation times; never secrets).")
-    static final class ListTokens implements Callable<Integer> {
-      @Spec CommandSpec spec;
-      @Mixin ClientOptions client;
-      @Mixin TopicCommand.TopicTimeout timeout;
-
-      @Option(names = "--json", description = "Print JSON instead of a table.")
-      boolean json;
-
-      @Override
-      public Integer call() {
-        Validate.positive(spec, "--timeout-ms", timeout.ms);
-        List<AuthToken> tokens = client.admin(timeout.ms, "listing tokens", Admin::listTokens);
-        return Listing.print(spec.commandLine().getOut(), json, tokens, AuthCommand::toJson,
-            new Table("ID", "PRINCIPAL", "NAME", "CREATED"),
+    static final class ListTokens extends ListCommand<AuthToken> {
+      ListTokens() {
+        super("listing tokens", Admin::listTokens, AuthCommand::toJson,
+            () -> new Table("ID", "PRINCIPAL", "NAME", "CREATED"),
             t -> new Object[] {t.id(), t.principal(), t.name(), Instant.ofEpochMilli(t.createdTimeMs())});
       }
     }

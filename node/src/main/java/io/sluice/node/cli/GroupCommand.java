@@ -41,20 +41,10 @@ final class GroupCommand implements Callable<Integer> {
   }
 
   @Command(name = "list", mixinStandardHelpOptions = true, description = "List consumer groups.")
-  static final class ListGroups implements Callable<Integer> {
-    @Spec CommandSpec spec;
-    @Mixin ClientOptions client;
-    @Mixin TopicCommand.TopicTimeout timeout;
-
-    @Option(names = "--json", description = "Print JSON instead of a table.")
-    boolean json;
-
-    @Override
-    public Integer call() {
-      Validate.positive(spec, "--timeout-ms", timeout.ms);
-      List<ConsumerGroupListing> groups = client.admin(timeout.ms, "listing groups", Admin::listGroups);
-      return Listing.print(spec.commandLine().getOut(), json, groups, ListGroups::toJson,
-          new Table("GROUP", "STATE", "GENERATION", "MEMBERS"),
+  static final class ListGroups extends ListCommand<ConsumerGroupListing> {
+    ListGroups() {
+      super("listing groups", Admin::listGroups, ListGroups::toJson,
+          () -> new Table("GROUP", "STATE", "GENERATION", "MEMBERS"),
           g -> new Object[] {g.groupId(), g.state(), g.generation(), g.members()});
     }
 

@@ -108,20 +108,10 @@ final class QuotaCommand implements Callable<Integer> {
 
   @Command(name = "list", mixinStandardHelpOptions = true,
       description = "List the replicated quotas (not the ones in node configuration).")
-  static final class ListQuotas implements Callable<Integer> {
-    @Spec CommandSpec spec;
-    @Mixin ClientOptions client;
-    @Mixin TopicCommand.TopicTimeout timeout;
-
-    @Option(names = "--json", description = "Print JSON instead of a table.")
-    boolean json;
-
-    @Override
-    public Integer call() {
-      Validate.positive(spec, "--timeout-ms", timeout.ms);
-      List<Quota> quotas = client.admin(timeout.ms, "listing quotas", Admin::listQuotas);
-      return Listing.print(spec.commandLine().getOut(), json, quotas, ListQuotas::toJson,
-          new Table("PRINCIPAL", "PRODUCE_BYTES_PER_SECOND", "FETCH_BYTES_PER_SECOND"),
+  static final class ListQuotas extends ListCommand<Quota> {
+    ListQuotas() {
+      super("listing quotas", Admin::listQuotas, ListQuotas::toJson,
+          () -> new Table("PRINCIPAL", "PRODUCE_BYTES_PER_SECOND", "FETCH_BYTES_PER_SECOND"),
           q -> new Object[] {q.principal(), cell(q.produceBytesPerSecond()), cell(q.fetchBytesPerSecond())});
     }
 

@@ -84,21 +84,10 @@ final class TopicCommand implements Callable<Integer> {
       name = "list",
       mixinStandardHelpOptions = true,
       description = "List topics with their partition count and stored records.")
-  static final class ListTopics implements Callable<Integer> {
-    @Spec CommandSpec spec;
-    @Mixin ClientOptions client;
-
-    @Option(names = "--json", description = "Print JSON instead of a table.")
-    boolean json;
-
-    @Mixin TopicTimeout timeout;
-
-    @Override
-    public Integer call() {
-      Validate.positive(spec, "--timeout-ms", timeout.ms);
-      List<TopicInfo> topics = client.admin(timeout.ms, "listing topics", Admin::listTopics);
-      return Listing.print(spec.commandLine().getOut(), json, topics, TopicCommand::toJson,
-          new Table("TOPIC", "PARTITIONS", "RECORDS", "CREATED"),
+  static final class ListTopics extends ListCommand<TopicInfo> {
+    ListTopics() {
+      super("listing topics", Admin::listTopics, TopicCommand::toJson,
+          () -> new Table("TOPIC", "PARTITIONS", "RECORDS", "CREATED"),
           topic -> new Object[] {topic.name(), topic.partitions().size(), storedRecords(topic),
               Instant.ofEpochMilli(topic.createdTimeMs())});
     }
