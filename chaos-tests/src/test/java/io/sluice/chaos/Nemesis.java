@@ -1,6 +1,8 @@
 package io.sluice.chaos;
 
+import io.sluice.client.IndeterminateException;
 import io.sluice.client.SluiceClient;
+import io.sluice.client.SluiceException;
 import io.sluice.testcontainers.SluiceCluster;
 import io.sluice.testcontainers.SluiceClusterNode;
 import java.io.IOException;
@@ -13,6 +15,7 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -159,7 +162,7 @@ interface Nemesis {
       return new Active("remove " + n.id() + " (Admin.removeNode), wipe its disk", List.of(n.id()), () -> {
         wipe(n.dataDirectory());
         n.recreate(true);
-        await(env.client().admin().addNode(n.id(), n.raftAddress()), "add " + n.id());
+        addNode(env.client(), n);
       }, "add " + n.id() + " back (Admin.addNode, empty disk)");
     }
 
@@ -174,6 +177,36 @@ interface Nemesis {
         });
       } catch (IOException e) {
         throw new UncheckedIOException(e);
+      }
+    }
+
+    /**
+     * Adds {@code n} back, as an operator would: an add whose outcome is unknown (it did not commit
+     * in time, e.g. while the empty node catches up under faults) is sent again, which finishes it
+     * or finds it done (add-node is idempotent for the same id and address); so is one refused while
+     * that earlier change is still being committed. Bounded like {@link #await}.
+     */
+    private static void addNode(SluiceClient client, SluiceClusterNode n) {
+      long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
+      while (true) {
+        try {
+          client.admin().addNode(n.id(), n.raftAddress()).get(Duration.ofMinutes(2).toSeconds(), TimeUnit.SECONDS);
+          return;
+        } catch (ExecutionException e) {
+          boolean again = e.getCause() instanceof IndeterminateException
+              || (e.getCause() instanceof SluiceException s && "RECONFIGURATION_IN_PROGRESS".equals(s.reason()));
+          if (!again || System.nanoTime() > deadline) {
+            throw new IllegalStateException("add " + n.id() + " failed: " + e, e);
+          }
+          try {
+            Thread.sleep(1000);
+          } catch (InterruptedException ie) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("add " + n.id() + " interrupted", ie);
+          }
+        } catch (Exception e) {
+          throw new IllegalStateException("add " + n.id() + " failed: " + e, e);
+        }
       }
     }
 
