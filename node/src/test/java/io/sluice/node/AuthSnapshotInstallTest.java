@@ -20,7 +20,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -79,17 +78,15 @@ class AuthSnapshotInstallTest {
         ch.shutdownNow();
       }
       byte[] needle = frank.secret().getBytes(StandardCharsets.UTF_8);
-      try (Stream<Path> files = Files.walk(c.root.resolve("n4"))) {
-        for (Path f : files.filter(Files::isRegularFile).toList()) {
-          byte[] bytes;
-          try {
-            bytes = Files.readAllBytes(f);
-          } catch (java.io.IOException e) {
-            continue;
-          }
-          assertFalse(new String(bytes, StandardCharsets.ISO_8859_1).contains(frank.secret()),
-              "the secret is stored in " + f + " (" + needle.length + " bytes)");
+      for (Path f : TestCluster.regularFiles(c.root.resolve("n4"))) {
+        byte[] bytes;
+        try {
+          bytes = Files.readAllBytes(f);
+        } catch (java.io.IOException e) {
+          continue;
         }
+        assertFalse(new String(bytes, StandardCharsets.ISO_8859_1).contains(frank.secret()),
+            "the secret is stored in " + f + " (" + needle.length + " bytes)");
       }
     }
   }

@@ -674,17 +674,15 @@ class AuthTest {
     });
     // Nowhere in any node's data directory (Raft log, snapshots, RocksDB) is the secret.
     byte[] needle = secret.getBytes(StandardCharsets.UTF_8);
-    try (Stream<Path> files = Files.walk(cluster.root)) {
-      for (Path f : files.filter(Files::isRegularFile).toList()) {
-        byte[] bytes;
-        try {
-          bytes = Files.readAllBytes(f);
-        } catch (IOException e) {
-          continue; // a file removed meanwhile (segment rolled, snapshot purged)
-        }
-        if (indexOf(bytes, needle) >= 0) {
-          fail("the token secret is stored in " + f);
-        }
+    for (Path f : TestCluster.regularFiles(cluster.root)) {
+      byte[] bytes;
+      try {
+        bytes = Files.readAllBytes(f);
+      } catch (IOException e) {
+        continue; // a file removed meanwhile (segment rolled, snapshot purged)
+      }
+      if (indexOf(bytes, needle) >= 0) {
+        fail("the token secret is stored in " + f);
       }
     }
   }

@@ -7,8 +7,11 @@ import java.nio.ByteBuffer;
 import java.util.Arrays;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -22,6 +25,7 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BooleanSupplier;
 import java.util.stream.Collectors;
+import java.util.stream.Stream;
 
 /**
  * N real nodes in this JVM on loopback, each with its own ports and data directory. "Killing" a
@@ -312,6 +316,23 @@ final class TestCluster implements AutoCloseable {
   public void close() {
     for (String id : new ArrayList<>(nodes.keySet())) {
       kill(id);
+    }
+  }
+
+  /**
+   * The regular files under {@code root}, which running nodes may be writing: a walk that meets a
+   * file renamed away meanwhile (an atomic replace through a {@code .tmp} file, a rolled segment)
+   * walks the whole tree again, up to 5 times.
+   */
+  static List<Path> regularFiles(Path root) throws IOException {
+    for (int attempt = 1; ; attempt++) {
+      try (Stream<Path> files = Files.walk(root)) {
+        return files.filter(Files::isRegularFile).toList();
+      } catch (UncheckedIOException e) {
+        if (!(e.getCause() instanceof NoSuchFileException) || attempt == 5) {
+          throw e;
+        }
+      }
     }
   }
 }
