@@ -49,6 +49,7 @@ import org.apache.ratis.server.RaftServer;
 import org.apache.ratis.server.RaftServerConfigKeys;
 import org.apache.ratis.server.storage.RaftStorage;
 import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
+import org.apache.ratis.util.ExitUtils;
 import org.apache.ratis.util.SizeInBytes;
 import org.apache.ratis.util.TimeDuration;
 import org.slf4j.Logger;
@@ -77,6 +78,13 @@ import org.slf4j.LoggerFactory;
  */
 public final class SluiceNode implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(SluiceNode.class);
+
+  static {
+    // Ratis calls System.exit(1) when its gRPC server cannot bind the Raft port (GrpcServicesImpl);
+    // with this it throws ExitException instead, which startRaftServer reports as a failed start:
+    // the CLI prints why and exits non-zero, and a JVM running other nodes (tests, embedding) lives on.
+    ExitUtils.disableSystemExit();
+  }
   /**
    * A stopping node closes its client port only after this long without a write to refuse. Longer
    * than the stalls a loaded machine gives a client (0.3-0.5 s whole-process pauses were seen with
@@ -284,7 +292,16 @@ public final class SluiceNode implements AutoCloseable {
     // interceptors (tests setting a principal), then authorization.
     extraInterceptors.forEach(server::intercept);
     server.intercept(authenticator).intercept(monitoring.grpcInterceptor());
-    grpcServer = server.build().start();
+    try {
+      grpcServer = server.build().start();
+    } catch (IOException e) {
+      // Raft already runs: stop it (as a crash would) so a refused start leaves nothing behind.
+      IOException refusal = new IOException("node " + config.nodeId() + " cannot serve clients on " + listen
+          + " (listen): " + describe(e), e);
+      LOG.error("{}", refusal.getMessage());
+      stopWithoutHandOff();
+      throw refusal;
+    }
     serving.set(true);
     monitoring.start();
     if (tls != null && config.getLong(NodeConfig.TLS_RELOAD_INTERVAL_MS) > 0) {
@@ -320,7 +337,7 @@ public final class SluiceNode implements AutoCloseable {
     }
     try {
       raftServer = newRaftServer(group, fresh);
-      raftServer.start();
+      startRaftServer();
     } catch (IOException | RuntimeException e) {
       String damage = damageOf(e);
       LogCore core = stateMachine.core();
@@ -345,6 +362,26 @@ public final class SluiceNode implements AutoCloseable {
   }
 
   /** Closes what a failed start left open (the Raft server, and RocksDB, which it may not close). */
+  /** Starts {@link #raftServer}; a Raft port that cannot be bound fails it with a message naming raft.listen. */
+  private void startRaftServer() throws IOException {
+    try {
+      raftServer.start();
+    } catch (ExitUtils.ExitException e) {
+      Throwable cause = e.getCause() == null ? e : e.getCause();
+      throw new IOException("node " + config.nodeId() + " cannot listen for Raft on " + config.raftListen()
+          + " (raft.listen): " + describe(cause), e);
+    }
+  }
+
+  /** The innermost cause's message, e.g. "Address already in use", with its type when it has none. */
+  private static String describe(Throwable t) {
+    Throwable root = t;
+    while (root.getCause() != null && root.getCause() != root) {
+      root = root.getCause();
+    }
+    return root.getMessage() == null ? root.getClass().getSimpleName() : root.getMessage();
+  }
+
   private void closeFailedStart(Throwable failure) {
     try {
       if (raftServer != null) {
@@ -445,7 +482,7 @@ public final class SluiceNode implements AutoCloseable {
       stateMachine = stateMachine.successor(); // a failed start's instance cannot be reused
       // Empty and outside any configuration, as with join: it grants no votes until added back.
       raftServer = newRaftServer(RaftGroup.valueOf(group.getGroupId(), List.of()), true);
-      raftServer.start();
+      startRaftServer();
       recovery.addBack(contacts, deadline);
       awaitCaughtUp(deadline);
       recovery.clear();

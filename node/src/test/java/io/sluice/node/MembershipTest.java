@@ -12,7 +12,6 @@ import io.sluice.client.NodeStatus;
 import io.sluice.client.ProducerRecord;
 import io.sluice.client.SluiceClient;
 import io.sluice.client.SluiceException;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -149,7 +148,7 @@ class MembershipTest {
       assertTrue(sameAddress.getMessage().contains("belongs to member n1"), sameAddress.getMessage());
 
       // Nothing listens there: Ratis gives up bootstrapping it, and the membership is unchanged.
-      MembershipException silent = membershipFailure(client.admin().addNode("n6", "127.0.0.1:" + freePort()));
+      MembershipException silent = membershipFailure(client.admin().addNode("n6", "127.0.0.1:" + TestCluster.freePort()));
       assertEquals("NODE_NOT_CAUGHT_UP", silent.reason());
       assertTrue(silent.getMessage().contains("did not answer"), silent.getMessage());
       ClusterInfo unchanged = get(client.admin().describeCluster());
@@ -194,7 +193,7 @@ class MembershipTest {
       c.startNode("n4");
       get(client.admin().addNode("n4", raftAddress));
       assertEquals("NODE_NOT_CAUGHT_UP",
-          membershipFailure(client.admin().addNode("n5", "127.0.0.1:" + freePort())).reason());
+          membershipFailure(client.admin().addNode("n5", "127.0.0.1:" + TestCluster.freePort())).reason());
       try (var producer = client.newProducer()) {
         for (int i = 0; i < 20; i++) {
           producer.send(ProducerRecord.of("f", ("a" + i).getBytes(StandardCharsets.UTF_8))).get(30, TimeUnit.SECONDS);
@@ -242,9 +241,4 @@ class MembershipTest {
     return assertInstanceOf(MembershipException.class, e.getCause(), e.getCause().toString());
   }
 
-  private static int freePort() throws Exception {
-    try (ServerSocket s = new ServerSocket(0)) {
-      return s.getLocalPort();
-    }
-  }
 }

@@ -22,6 +22,14 @@ public final class PublicTestCluster implements AutoCloseable {
     return new PublicTestCluster(TestCluster.start(root, size, extra));
   }
 
+  /**
+   * A free port on 127.0.0.1 below the ephemeral range, so that no outgoing connection of this JVM
+   * (which takes ephemeral ports) can take it between this call and the node's bind.
+   */
+  public static int freePort() throws IOException {
+    return TestCluster.freePort();
+  }
+
   /** Every node's client address, comma-separated. */
   public String bootstrap() {
     return cluster.bootstrap();

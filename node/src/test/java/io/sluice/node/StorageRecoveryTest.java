@@ -46,9 +46,14 @@ import org.slf4j.LoggerFactory;
 @Timeout(value = 600, unit = TimeUnit.SECONDS)
 class StorageRecoveryTest {
   private static final Duration WAIT = Duration.ofSeconds(120);
+  /**
+   * Recoveries bounded well below the test timeout: one that cannot finish fails its start with the
+   * cluster's last answers in the message (the default, 10 minutes, would only hang the test).
+   */
+  private static final String RECOVERY_BOUND_MS = "120000";
   /** Small segments, so that data spans several closed ones; snapshots only when asked for. */
   private static final Map<String, String> SMALL_LOG = Map.of("raft.log.segment.bytes.max", "65536",
-      "raft.snapshot.threshold.entries", "1000000");
+      "raft.snapshot.threshold.entries", "1000000", "storage.damage.recovery.timeout.ms", RECOVERY_BOUND_MS);
 
   @TempDir
   Path tmp;
@@ -86,7 +91,7 @@ class StorageRecoveryTest {
   void aDamagedSnapshotIsRefusedAndTheNodeRecoversFromTheLeadersSnapshot() throws Exception {
     // Frequent snapshots, and the log purged behind them: the rejoiner needs the leader's snapshot.
     Map<String, String> config = Map.of("raft.snapshot.threshold.entries", "40", "raft.log.purge.gap.entries", "5",
-        "raft.log.segment.bytes.max", "16384");
+        "raft.log.segment.bytes.max", "16384", "storage.damage.recovery.timeout.ms", RECOVERY_BOUND_MS);
     try (TestCluster c = TestCluster.start(tmp, 3, config); SluiceClient client = client(c)) {
       client.admin().createTopic("s", 2).get(30, TimeUnit.SECONDS);
       SteadyProducer producer = new SteadyProducer(client, "s");
@@ -164,7 +169,7 @@ class StorageRecoveryTest {
         assertEquals(3, voters(c.currentLeader()).size(), "membership unchanged: " + voters(c.leader().get()));
         producer.awaitMoreAcked(200, WAIT, "once the majority is back");
 
-        c.configs.get(victim).remove("storage.damage.recovery.timeout.ms");
+        c.configs.get(victim).put("storage.damage.recovery.timeout.ms", RECOVERY_BOUND_MS);
         List<ILoggingEvent> log = captureLog();
         SluiceNode back = c.startNode(victim); // goes on with the pending recovery
         assertRefusedAndRecovered(c, victim, back, log, "checksum");

@@ -11,13 +11,11 @@ import io.sluice.api.v1.PartitionBatch;
 import io.sluice.api.v1.ProduceRequest;
 import io.sluice.api.v1.ProduceServiceGrpc;
 import io.sluice.node.NodeConfig;
+import io.sluice.node.PublicTestCluster;
 import io.sluice.node.SluiceNode;
 import io.sluice.protocol.CompressionType;
 import io.sluice.protocol.RecordBatch;
 import io.sluice.statemachine.LogCore;
-import java.io.IOException;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -25,7 +23,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.zip.CRC32C;
 import org.junit.jupiter.api.AfterEach;
@@ -50,23 +47,10 @@ class CompressionCliTest {
     }
   }
 
-  private static int freePort() throws IOException {
-    for (int attempt = 0; attempt < 500; attempt++) {
-      int port = 30000 + ThreadLocalRandom.current().nextInt(2768);
-      try (ServerSocket s = new ServerSocket()) {
-        s.bind(new InetSocketAddress("127.0.0.1", port));
-        return port;
-      } catch (IOException busy) {
-        // try another
-      }
-    }
-    throw new IOException("no free port");
-  }
-
   @Test
   void producedCompressedStoredCompressedConsumedPlain() throws Exception {
-    int clientPort = freePort();
-    int raftPort = freePort();
+    int clientPort = PublicTestCluster.freePort();
+    int raftPort = PublicTestCluster.freePort();
     Map<String, String> c = new LinkedHashMap<>();
     c.put("node.id", "n1");
     c.put("data.dir", tmp.resolve("n1").toString());

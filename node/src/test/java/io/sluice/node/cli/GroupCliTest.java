@@ -4,9 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.sluice.node.NodeConfig;
+import io.sluice.node.PublicTestCluster;
 import io.sluice.node.SluiceNode;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -41,15 +41,9 @@ class GroupCliTest {
     }
   }
 
-  private static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0)) {
-      return s.getLocalPort();
-    }
-  }
-
   private String startNode() throws IOException {
-    int client = freePort();
-    int raft = freePort();
+    int client = PublicTestCluster.freePort();
+    int raft = PublicTestCluster.freePort();
     Map<String, String> c = new LinkedHashMap<>();
     c.put("node.id", "n1");
     c.put("data.dir", tmp.resolve("n1").toString());

@@ -4,9 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.sluice.node.NodeConfig;
+import io.sluice.node.PublicTestCluster;
 import io.sluice.node.SluiceNode;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -33,12 +33,6 @@ class MembershipCliTest {
   @AfterEach
   void stopNodes() {
     nodes.forEach(SluiceNode::close);
-  }
-
-  private static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0)) {
-      return s.getLocalPort();
-    }
   }
 
   private Map<String, String> config(String id, int clientPort, int raftPort) {
@@ -81,7 +75,7 @@ class MembershipCliTest {
     int[][] ports = new int[4][];
     StringBuilder peers = new StringBuilder();
     for (int i = 0; i < 4; i++) {
-      ports[i] = new int[] {freePort(), freePort()};
+      ports[i] = new int[] {PublicTestCluster.freePort(), PublicTestCluster.freePort()};
       if (i < 3) {
         peers.append(i == 0 ? "" : ",").append("n").append(i + 1).append("=127.0.0.1:").append(ports[i][1]);
       }
