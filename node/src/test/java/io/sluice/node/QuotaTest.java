@@ -93,8 +93,8 @@ class QuotaTest {
     c.put("listen", "127.0.0.1:" + TestCluster.freePort());
     c.put("raft.listen", "127.0.0.1:" + raft);
     c.put("peers", "n1=127.0.0.1:" + raft);
-    c.put("raft.election.timeout.min.ms", "600");
-    c.put("raft.election.timeout.max.ms", "1200");
+    c.put("raft.election.timeout.min.ms", "1000");
+    c.put("raft.election.timeout.max.ms", "2000");
     c.put("http.listen", "127.0.0.1:0");
     c.putAll(extra);
     SluiceNode n = new SluiceNode(NodeConfig.of(c));

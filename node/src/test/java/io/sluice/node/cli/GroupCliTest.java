@@ -50,8 +50,8 @@ class GroupCliTest {
     c.put("listen", "127.0.0.1:" + client);
     c.put("raft.listen", "127.0.0.1:" + raft);
     c.put("peers", "n1=127.0.0.1:" + raft);
-    c.put("raft.election.timeout.min.ms", "600");
-    c.put("raft.election.timeout.max.ms", "1200");
+    c.put("raft.election.timeout.min.ms", "1000");
+    c.put("raft.election.timeout.max.ms", "2000");
     c.put("http.listen", "127.0.0.1:0");
     node = new SluiceNode(NodeConfig.of(c)).start();
     return "127.0.0.1:" + client;

@@ -41,8 +41,8 @@ class MembershipCliTest {
     c.put("data.dir", tmp.resolve(id).toString());
     c.put("listen", "127.0.0.1:" + clientPort);
     c.put("raft.listen", "127.0.0.1:" + raftPort);
-    c.put("raft.election.timeout.min.ms", "600");
-    c.put("raft.election.timeout.max.ms", "1200");
+    c.put("raft.election.timeout.min.ms", "1000");
+    c.put("raft.election.timeout.max.ms", "2000");
     c.put("http.listen", "127.0.0.1:0"); // several nodes in one JVM: no fixed HTTP port
     return c;
   }
