@@ -157,7 +157,7 @@ interface Nemesis {
     @Override
     public Active start(Env env, Random random) {
       SluiceClusterNode n = random.nextInt(3) == 0 ? env.leaderOr(random) : pick(random, env.cluster().nodes(), 1).get(0);
-      await(env.client().admin().removeNode(n.id()), "remove " + n.id());
+      removeNode(env.client(), n);
       n.remove();
       return new Active("remove " + n.id() + " (Admin.removeNode), wipe its disk", List.of(n.id()), () -> {
         wipe(n.dataDirectory());
@@ -181,41 +181,65 @@ interface Nemesis {
     }
 
     /**
+     * Removes {@code n} as an operator would: a removal refused because the leader does not hear
+     * from enough of the other voters just now (QUORUM_AT_RISK: e.g. a node re-added a moment ago
+     * still catching up, or a slow heartbeat on a loaded machine), or while an earlier change is
+     * still being committed, is sent again once the cluster settles; so is one whose outcome is
+     * unknown, which the next attempt finds done (UNKNOWN_NODE). Bounded: see {@link #retrying}.
+     */
+    private static void removeNode(SluiceClient client, SluiceClusterNode n) {
+      retrying("remove " + n.id(), () -> client.admin().removeNode(n.id()),
+          e -> e instanceof IndeterminateException || reason(e, "RECONFIGURATION_IN_PROGRESS")
+              || reason(e, "QUORUM_AT_RISK"), e -> reason(e, "UNKNOWN_NODE"));
+    }
+
+    /**
      * Adds {@code n} back, as an operator would: an add whose outcome is unknown (it did not commit
      * in time, e.g. while the empty node catches up under faults) is sent again, which finishes it
      * or finds it done (add-node is idempotent for the same id and address); so is one refused while
-     * that earlier change is still being committed. Bounded like {@link #await}.
+     * that earlier change is still being committed. Bounded: see {@link #retrying}.
      */
     private static void addNode(SluiceClient client, SluiceClusterNode n) {
+      retrying("add " + n.id(), () -> client.admin().addNode(n.id(), n.raftAddress()),
+          e -> e instanceof IndeterminateException || reason(e, "RECONFIGURATION_IN_PROGRESS"), e -> false);
+    }
+
+    private static boolean reason(Throwable e, String reason) {
+      return e instanceof SluiceException s && reason.equals(s.reason());
+    }
+
+    /**
+     * Calls {@code call} until it succeeds, or, after an attempt whose outcome was unknown, fails
+     * with what {@code done} accepts (that attempt made the change); sends it again, a second
+     * apart, after a failure that {@code again} accepts; gives up on anything else, and after 2
+     * minutes (a membership change that cannot be made fails the run, not the suite).
+     */
+    private static void retrying(String what, java.util.function.Supplier<CompletableFuture<?>> call,
+        java.util.function.Predicate<Throwable> again, java.util.function.Predicate<Throwable> done) {
       long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
+      boolean earlierUnknown = false;
       while (true) {
         try {
-          client.admin().addNode(n.id(), n.raftAddress()).get(Duration.ofMinutes(2).toSeconds(), TimeUnit.SECONDS);
+          call.get().get(Duration.ofMinutes(2).toSeconds(), TimeUnit.SECONDS);
           return;
         } catch (ExecutionException e) {
-          boolean again = e.getCause() instanceof IndeterminateException
-              || (e.getCause() instanceof SluiceException s && "RECONFIGURATION_IN_PROGRESS".equals(s.reason()));
-          if (!again || System.nanoTime() > deadline) {
-            throw new IllegalStateException("add " + n.id() + " failed: " + e, e);
+          Throwable cause = e.getCause();
+          if (earlierUnknown && done.test(cause)) {
+            return;
           }
+          if (!again.test(cause) || System.nanoTime() > deadline) {
+            throw new IllegalStateException(what + " failed: " + e, e);
+          }
+          earlierUnknown |= cause instanceof IndeterminateException;
           try {
             Thread.sleep(1000);
           } catch (InterruptedException ie) {
             Thread.currentThread().interrupt();
-            throw new IllegalStateException("add " + n.id() + " interrupted", ie);
+            throw new IllegalStateException(what + " interrupted", ie);
           }
         } catch (Exception e) {
-          throw new IllegalStateException("add " + n.id() + " failed: " + e, e);
+          throw new IllegalStateException(what + " failed: " + e, e);
         }
-      }
-    }
-
-    private static <T> T await(CompletableFuture<T> f, String what) {
-      // Bounded: a membership change that hangs fails the run rather than the suite.
-      try {
-        return f.get(Duration.ofMinutes(2).toSeconds(), TimeUnit.SECONDS);
-      } catch (Exception e) {
-        throw new IllegalStateException(what + " failed: " + e, e);
       }
     }
   }
