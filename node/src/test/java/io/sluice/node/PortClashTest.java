@@ -9,7 +9,6 @@ import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -24,14 +23,7 @@ class PortClashTest {
   Path tmp;
 
   private Map<String, String> config(int client, int raft) {
-    Map<String, String> c = new LinkedHashMap<>();
-    c.put("node.id", "n1");
-    c.put("data.dir", tmp.resolve("n1").toString());
-    c.put("listen", "127.0.0.1:" + client);
-    c.put("raft.listen", "127.0.0.1:" + raft);
-    c.put("peers", "n1=127.0.0.1:" + raft);
-    c.put("http.listen", "127.0.0.1:0");
-    return c;
+    return PublicTestCluster.singleNodeConfig(tmp.resolve("n1"), client, raft);
   }
 
   private static ServerSocket hold(int port) throws IOException {

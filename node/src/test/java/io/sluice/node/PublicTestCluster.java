@@ -30,6 +30,23 @@ public final class PublicTestCluster implements AutoCloseable {
     return TestCluster.freePort();
   }
 
+  /**
+   * The configuration of a one-node cluster "n1" on 127.0.0.1 with these ports, its data in
+   * {@code dataDir}, the product's election timeouts and a free HTTP port; mutable, to add to.
+   */
+  public static Map<String, String> singleNodeConfig(Path dataDir, int clientPort, int raftPort) {
+    Map<String, String> c = new java.util.LinkedHashMap<>();
+    c.put("node.id", "n1");
+    c.put("data.dir", dataDir.toString());
+    c.put("listen", "127.0.0.1:" + clientPort);
+    c.put("raft.listen", "127.0.0.1:" + raftPort);
+    c.put("peers", "n1=127.0.0.1:" + raftPort);
+    c.put("raft.election.timeout.min.ms", "1000");
+    c.put("raft.election.timeout.max.ms", "2000");
+    c.put("http.listen", "127.0.0.1:0"); // several nodes in one JVM: no fixed HTTP port
+    return c;
+  }
+
   /** Every node's client address, comma-separated. */
   public String bootstrap() {
     return cluster.bootstrap();

@@ -20,7 +20,6 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -51,14 +50,8 @@ class CompressionCliTest {
   void producedCompressedStoredCompressedConsumedPlain() throws Exception {
     int clientPort = PublicTestCluster.freePort();
     int raftPort = PublicTestCluster.freePort();
-    Map<String, String> c = new LinkedHashMap<>();
-    c.put("node.id", "n1");
-    c.put("data.dir", tmp.resolve("n1").toString());
-    c.put("listen", "127.0.0.1:" + clientPort);
-    c.put("raft.listen", "127.0.0.1:" + raftPort);
-    c.put("peers", "n1=127.0.0.1:" + raftPort);
-    c.put("http.listen", "127.0.0.1:0");
-    node = new SluiceNode(NodeConfig.of(c)).start();
+    node = new SluiceNode(NodeConfig.of(PublicTestCluster.singleNodeConfig(tmp.resolve("n1"), clientPort, raftPort)))
+        .start();
     String bootstrap = "127.0.0.1:" + clientPort;
     awaitOk("topic", "create", "logs", "--partitions", "1", "--bootstrap", bootstrap);
 

@@ -11,9 +11,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -44,16 +42,7 @@ class GroupCliTest {
   private String startNode() throws IOException {
     int client = PublicTestCluster.freePort();
     int raft = PublicTestCluster.freePort();
-    Map<String, String> c = new LinkedHashMap<>();
-    c.put("node.id", "n1");
-    c.put("data.dir", tmp.resolve("n1").toString());
-    c.put("listen", "127.0.0.1:" + client);
-    c.put("raft.listen", "127.0.0.1:" + raft);
-    c.put("peers", "n1=127.0.0.1:" + raft);
-    c.put("raft.election.timeout.min.ms", "1000");
-    c.put("raft.election.timeout.max.ms", "2000");
-    c.put("http.listen", "127.0.0.1:0");
-    node = new SluiceNode(NodeConfig.of(c)).start();
+    node = new SluiceNode(NodeConfig.of(PublicTestCluster.singleNodeConfig(tmp.resolve("n1"), client, raft))).start();
     return "127.0.0.1:" + client;
   }
 
