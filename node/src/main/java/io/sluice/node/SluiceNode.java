@@ -85,6 +85,7 @@ public final class SluiceNode implements AutoCloseable {
     // the CLI prints why and exits non-zero, and a JVM running other nodes (tests, embedding) lives on.
     ExitUtils.disableSystemExit();
   }
+
   /**
    * A stopping node closes its client port only after this long without a write to refuse. Longer
    * than the stalls a loaded machine gives a client (0.3-0.5 s whole-process pauses were seen with
@@ -361,7 +362,6 @@ public final class SluiceNode implements AutoCloseable {
         .build();
   }
 
-  /** Closes what a failed start left open (the Raft server, and RocksDB, which it may not close). */
   /** Starts {@link #raftServer}; a Raft port that cannot be bound fails it with a message naming raft.listen. */
   private void startRaftServer() throws IOException {
     try {
@@ -382,6 +382,7 @@ public final class SluiceNode implements AutoCloseable {
     return root.getMessage() == null ? root.getClass().getSimpleName() : root.getMessage();
   }
 
+  /** Closes what a failed start left open (the Raft server, and RocksDB, which it may not close). */
   private void closeFailedStart(Throwable failure) {
     try {
       if (raftServer != null) {
