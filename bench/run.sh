@@ -12,6 +12,8 @@
 #   --failover-rate R  records/s of the produce run during which the leader is killed (default 2000)
 #   --keep           keep the data directory (default: deleted)
 #   --jfr            record a JFR profile of each node into the data directory (implies --keep)
+#   --threads        per run, the nodes' CPU and context switches by thread over the whole run,
+#                    warm-up included (bench/threads.sh), printed after the table
 # Environment: SLUICE_JAVA_OPTS (node and tool JVMs), BENCH_DIR (default: a new temp directory),
 #   BENCH_BASE_PORT (client ports BASE..BASE+2, Raft +100, HTTP +200; default 7470).
 #
@@ -31,6 +33,7 @@ e2e_records=50000
 producers=1
 keep=false
 jfr=false
+threads=false
 failover_rate=2000
 only=",produce,consume,e2e-5000,e2e-1000,e2e-1by1,failover,"
 sets=()
@@ -41,10 +44,11 @@ while [[ $# -gt 0 ]]; do
     --producers) producers="$2"; shift 2 ;;
     --keep) keep=true; shift ;;
     --jfr) jfr=true; keep=true; shift ;;
+    --threads) threads=true; shift ;;
     --only) only=",$2,"; shift 2 ;;
     --failover-rate) failover_rate="$2"; shift 2 ;;
     --set) sets+=(--set "$2"); shift 2 ;;
-    -h|--help) sed -n '2,22p' "${BASH_SOURCE[0]}"; exit 0 ;;
+    -h|--help) sed -n '2,24p' "${BASH_SOURCE[0]}"; exit 0 ;;
     *) echo "bench/run.sh: error: unknown argument $1 (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -120,7 +124,14 @@ run() { # name, args...: runs one benchmark, keeps its JSON and the nodes' CPU p
   [[ "$only" == *",$name,"* ]] || return 0
   echo "== $name: sluice bench $*" >&2
   local before; before=$(node_cpu_ticks)
-  "$sluice" bench "$@" >"$dir/$name.json"
+  "$sluice" bench "$@" >"$dir/$name.json" &
+  local bench=$! sampler=
+  if [[ "$threads" == true ]]; then
+    "$here/threads.sh" --while "$bench" "${pids[@]}" >"$dir/$name.threads" 2>&1 &
+    sampler=$!
+  fi
+  wait "$bench"
+  if [[ -n "$sampler" ]]; then wait "$sampler" || true; fi
   local ticks=$(($(node_cpu_ticks) - before)) records warmup
   records=$(sed -n 's/^  "records": \([0-9]*\),$/\1/p' "$dir/$name.json")
   warmup=$(printf '%s\n' "$@" | sed -n '/^--warmup-records$/{n;p}')
@@ -174,6 +185,13 @@ if [[ -f "$dir/failover.json" ]]; then
     "longest time without an acknowledgement $(field failover success_gap_max_ms) ms" \
     "(ended $(field failover success_gap_end_s) s into the run), errors $(field failover errors)," \
     "p99 $(field failover latency_p99_ms) ms"
+fi
+if [[ "$threads" == true ]]; then
+  for name in produce consume e2e-5000 e2e-1000 e2e-1by1; do
+    [[ -s "$dir/$name.threads" ]] || continue
+    echo "-- $name: the nodes' CPU and context switches by thread (nodes n1-n3: ${pids[*]})"
+    cat "$dir/$name.threads"
+  done
 fi
 echo "(node_cpu_us/rec: CPU time of the three node processes during the run per record, warm-up included)"
 echo "($(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, $(uname -m), 3 nodes on 127.0.0.1, 6 partitions, replication 3)"
