@@ -38,14 +38,19 @@ done
 [[ -z "$while_pid" || "$while_pid" =~ ^[0-9]+$ ]] || { echo "bench/threads.sh: error: --while takes a process id, got '$while_pid'" >&2; exit 2; }
 jstack="${JAVA_HOME:+$JAVA_HOME/bin/}jstack"
 
-# One line per thread: pid/tid cpu_ticks context_switches. A thread that ends in between is skipped.
+# One line per thread: pid/tid cpu_ticks context_switches kernel_name. A thread that ends in
+# between is skipped.
 sample() {
   local pid
   for pid in "${pids[@]}"; do
     awk -v pid="$pid" '
-      FNR == 1 && FILENAME ~ /\/stat$/ { split(FILENAME, f, "/"); tid = f[5]; sub(/^.*\) /, ""); n = split($0, s, " "); ticks[tid] = s[12] + s[13] }
+      FNR == 1 && FILENAME ~ /\/stat$/ {
+        split(FILENAME, f, "/"); tid = f[5]
+        c = $0; sub(/^[^(]*\(/, "", c); sub(/\) [^)]*$/, "", c); gsub(/[ \t]/, "_", c); comm[tid] = c
+        sub(/^.*\) /, ""); split($0, s, " "); ticks[tid] = s[12] + s[13]
+      }
       FILENAME ~ /\/status$/ && /^(non)?voluntary_ctxt_switches/ { split(FILENAME, f, "/"); cs[f[5]] += $2 }
-      END { for (t in ticks) print pid "/" t, ticks[t], cs[t] + 0 }
+      END { for (t in ticks) print pid "/" t, ticks[t], cs[t] + 0, comm[t] }
     ' /proc/"$pid"/task/*/stat /proc/"$pid"/task/*/status 2>/dev/null || true
   done | sort
 }
@@ -65,14 +70,17 @@ seconds=$(awk -v a="$start" -v b="$(date +%s%N)" 'BEGIN { printf "%.3f", (b - a)
 names=$(for pid in "${pids[@]}"; do
   { "$jstack" "$pid" 2>/dev/null || true; } | sed -n 's/^"\([^"]*\)".* nid=\(0x[0-9a-f]*\) .*/\2 \1/p' |
     while read -r nid name; do echo "$pid/$((nid)) ${name// /_}"; done
-done | sort) # a process that ended meanwhile, or is not a JVM, keeps "(not-java)" names
+done | sort)
 
+# Joined: pid/tid ticks cs kernel_name ticks' cs' kernel_name' [java_name]. Threads jstack does not
+# list (native ones such as RocksDB's, or all of a process that ended meanwhile) keep the kernel's
+# name, cut at 15 characters.
 join <(echo "$before") <(echo "$after") | join -a1 - <(echo "$names") | awk -v hz="$hz" -v s="$seconds" -v min="$min_percent" '
   {
-    split($1, id, "/"); name = NF >= 6 ? $6 : "(not-java)"
+    split($1, id, "/"); name = NF >= 8 ? $8 : $4
     gsub(/[0-9]+/, "#", name); gsub(/group-[#A-F]+/, "group", name)
     key = id[1] " " name
-    cpu[key] += ($4 - $2) * 100 / hz / s; cs[key] += ($5 - $3) / s; total[id[1]] += ($4 - $2) * 100 / hz / s
+    cpu[key] += ($5 - $2) * 100 / hz / s; cs[key] += ($6 - $3) / s; total[id[1]] += ($5 - $2) * 100 / hz / s
   }
   END {
     for (k in cpu) if (cpu[k] >= min) printf "%s %6.1f%% %8.0f cs/s\n", k, cpu[k], cs[k] | "sort -k1,1n -k3,3nr"
