@@ -35,12 +35,22 @@ public final class PublicTestCluster implements AutoCloseable {
    * {@code dataDir}, the product's election timeouts and a free HTTP port; mutable, to add to.
    */
   public static Map<String, String> singleNodeConfig(Path dataDir, int clientPort, int raftPort) {
+    Map<String, String> c = nodeConfig("n1", dataDir, clientPort, raftPort);
+    c.put("peers", "n1=127.0.0.1:" + raftPort);
+    return c;
+  }
+
+  /**
+   * A node {@code id} on 127.0.0.1 with these ports, its data in {@code dataDir}, the product's
+   * election timeouts and a free HTTP port, without peers (the caller adds peers or a join);
+   * mutable, to add to.
+   */
+  public static Map<String, String> nodeConfig(String id, Path dataDir, int clientPort, int raftPort) {
     Map<String, String> c = new java.util.LinkedHashMap<>();
-    c.put("node.id", "n1");
+    c.put("node.id", id);
     c.put("data.dir", dataDir.toString());
     c.put("listen", "127.0.0.1:" + clientPort);
     c.put("raft.listen", "127.0.0.1:" + raftPort);
-    c.put("peers", "n1=127.0.0.1:" + raftPort);
     c.put("raft.election.timeout.min.ms", "1000");
     c.put("raft.election.timeout.max.ms", "2000");
     c.put("http.listen", "127.0.0.1:0"); // several nodes in one JVM: no fixed HTTP port

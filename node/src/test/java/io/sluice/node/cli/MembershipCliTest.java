@@ -9,7 +9,6 @@ import io.sluice.node.SluiceNode;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -36,15 +35,7 @@ class MembershipCliTest {
   }
 
   private Map<String, String> config(String id, int clientPort, int raftPort) {
-    Map<String, String> c = new LinkedHashMap<>();
-    c.put("node.id", id);
-    c.put("data.dir", tmp.resolve(id).toString());
-    c.put("listen", "127.0.0.1:" + clientPort);
-    c.put("raft.listen", "127.0.0.1:" + raftPort);
-    c.put("raft.election.timeout.min.ms", "1000");
-    c.put("raft.election.timeout.max.ms", "2000");
-    c.put("http.listen", "127.0.0.1:0"); // several nodes in one JVM: no fixed HTTP port
-    return c;
+    return PublicTestCluster.nodeConfig(id, tmp.resolve(id), clientPort, raftPort);
   }
 
   private static CliRun ok(String... args) {
